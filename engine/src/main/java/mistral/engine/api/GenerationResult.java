@@ -1,0 +1,13 @@
+package mistral.engine.api;
+
+/** What {@link MistralModel#generate} produced, with timings for the prefill and decode phases. */
+public record GenerationResult(int[] promptIds, int[] generatedIds, String text, String stopReason,
+                               long prefillNanos, long decodeNanos) {
+    public double prefillTokensPerSecond() {
+        return promptIds.length / (prefillNanos / 1e9);
+    }
+
+    public double decodeTokensPerSecond() {
+        return generatedIds.length <= 1 ? 0 : (generatedIds.length - 1) / (decodeNanos / 1e9);
+    }
+}

@@ -1,0 +1,66 @@
+package mistral.engine.cli;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import mistral.engine.gguf.GgufException;
+import mistral.engine.model.ContextOverflowException;
+
+/** {@code mistral <command> [options]}: exit 0 on success, 1 on failure, 2 on bad usage. */
+public final class Main {
+    static final String USAGE = """
+            usage: mistral <command> [options]
+
+            commands:
+              generate   generate text from a prompt
+              score      per-token log-probabilities and perplexity of a text
+              tokenize   token ids of a text (works on vocab-only GGUF files)
+              info       resolved config and KV-cache memory of a model or preset
+              devices    list the devices the engine can run on
+
+            'mistral <command> --help' shows the command's options.""";
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        PrintStream err = new PrintStream(System.err, true, StandardCharsets.UTF_8);
+        System.exit(run(args, out, err));
+    }
+
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+            (args.length == 0 ? err : out).println(USAGE);
+            return args.length == 0 ? 2 : 0;
+        }
+        try {
+            Command cmd = switch (args[0]) {
+                case "generate" -> new GenerateCommand();
+                case "score" -> new ScoreCommand();
+                case "tokenize" -> new TokenizeCommand();
+                case "info" -> new InfoCommand();
+                case "devices" -> new DevicesCommand();
+                default -> throw new UsageException("unknown command '" + args[0] + "'; commands: generate, score, tokenize, info, devices");
+            };
+            if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+                out.println(cmd.help());
+                return 0;
+            }
+            cmd.run(Args.parse(args[0], args, 1, cmd.valued(), cmd.switches()), out, err);
+            return 0;
+        } catch (UsageException e) {
+            err.println("error: " + e.getMessage());
+            return 2;
+        } catch (GgufException | ContextOverflowException | IllegalArgumentException | IllegalStateException e) {
+            err.println("error: " + e.getMessage());
+            return 1;
+        } catch (OutOfMemoryError e) {
+            err.println("error: out of memory (" + e.getMessage() + "); try a smaller --context or --chunk-size, or a larger -Xmx in MISTRAL_JAVA_OPTS");
+            return 1;
+        } catch (RuntimeException e) {
+            err.println("error: " + e);
+            return 1;
+        }
+    }
+}

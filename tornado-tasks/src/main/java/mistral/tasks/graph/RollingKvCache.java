@@ -1,0 +1,45 @@
+package mistral.tasks.graph;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Mistral's rolling-buffer KV cache (paper, section 2): with a sliding window W the cache has W
+ * slots per layer and position i lives in slot i mod W, so memory stops growing at W tokens.
+ * Without a window (or a window at least as long as the context) it is a plain cache of the context
+ * length: the same code with slots = context.
+ *
+ * @param window keys a query may see, itself included; 0 means no window
+ */
+public record RollingKvCache(int layers, int kvDim, int slots, int window, List<KvCacheLayer> layer) {
+
+    public static RollingKvCache create(int layers, int kvDim, int window, int context) {
+        int slots = slotsFor(window, context);
+        List<KvCacheLayer> list = new ArrayList<>(layers);
+        for (int l = 0; l < layers; l++) {
+            list.add(new KvCacheLayer(
+                    new F32Buffer("blk." + l + ".cache_k", (long) slots * kvDim),
+                    new F32Buffer("blk." + l + ".cache_v", (long) slots * kvDim),
+                    slots, kvDim));
+        }
+        return new RollingKvCache(layers, kvDim, slots, window, List.copyOf(list));
+    }
+
+    /** W slots with a window shorter than the context, else the context length. */
+    public static int slotsFor(int window, int context) {
+        return window > 0 && window < context ? window : context;
+    }
+
+    /** Bytes of keys and values in all layers for a cache of {@code slots} float32 rows. */
+    public static long bytes(int layers, int kvDim, int slots) {
+        return 2L * layers * slots * kvDim * Float.BYTES;
+    }
+
+    public long bytes() {
+        return bytes(layers, kvDim, slots);
+    }
+
+    public static int slotOf(int pos, int slots) {
+        return pos % slots;
+    }
+}

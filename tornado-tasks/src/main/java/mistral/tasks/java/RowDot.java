@@ -1,0 +1,20 @@
+package mistral.tasks.java;
+
+import java.lang.foreign.MemorySegment;
+import mistral.tasks.TensorType;
+
+/** Dot product of one stored weight row with a float vector, dequantizing in registers. */
+@FunctionalInterface
+public interface RowDot {
+    float dot(MemorySegment w, long rowOffset, float[] x, int xOff, int cols);
+
+    static RowDot of(TensorType type) {
+        return switch (type) {
+            case F32 -> F32MatVec::dot;
+            case F16 -> F16MatVec::dot;
+            case BF16 -> BF16MatVec::dot;
+            case Q8_0 -> Q8_0MatVec::dot;
+            case Q4_0 -> Q4_0MatVec::dot;
+        };
+    }
+}

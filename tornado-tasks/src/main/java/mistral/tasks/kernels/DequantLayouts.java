@@ -1,0 +1,12 @@
+package mistral.tasks.kernels;
+
+import java.lang.foreign.ValueLayout;
+
+/** Little-endian, unaligned views used to read GGUF data (GGUF offsets are not always aligned). */
+public final class DequantLayouts {
+    public static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
+    public static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    private DequantLayouts() {
+    }
+}

@@ -1,0 +1,66 @@
+package mistral.tasks.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import mistral.tasks.TensorType;
+
+/** Float weights to each storage format, with ggml's rounding rules (used by synth and tests). */
+public final class Quantize {
+    private Quantize() {
+    }
+
+    /** Writes src[srcOff..srcOff+n) in {@code type} at byte {@code offset} of dst; n a multiple of the block size. */
+    public static void row(TensorType type, float[] src, int srcOff, int n, MemorySegment dst, long offset) {
+        switch (type) {
+            case F32 -> {
+                for (int i = 0; i < n; i++) dst.set(DequantLayouts.FLOAT, offset + 4L * i, src[srcOff + i]);
+            }
+            case F16 -> {
+                for (int i = 0; i < n; i++) dst.set(DequantLayouts.SHORT, offset + 2L * i, Float.floatToFloat16(src[srcOff + i]));
+            }
+            case BF16 -> {
+                for (int i = 0; i < n; i++) dst.set(DequantLayouts.SHORT, offset + 2L * i, bf16(src[srcOff + i]));
+            }
+            case Q8_0 -> {
+                for (int b = 0; b < n / 32; b++) {
+                    int s = srcOff + 32 * b;
+                    long block = offset + 34L * b;
+                    float amax = 0;
+                    for (int i = 0; i < 32; i++) amax = Math.max(amax, Math.abs(src[s + i]));
+                    float d = amax / 127f;
+                    float id = d != 0 ? 1f / d : 0f;
+                    dst.set(DequantLayouts.SHORT, block, Float.floatToFloat16(d));
+                    for (int i = 0; i < 32; i++) dst.set(ValueLayout.JAVA_BYTE, block + 2 + i, (byte) Math.round(src[s + i] * id));
+                }
+            }
+            case Q4_0 -> {
+                for (int b = 0; b < n / 32; b++) {
+                    int s = srcOff + 32 * b;
+                    long block = offset + 18L * b;
+                    float amax = 0, max = 0;
+                    for (int i = 0; i < 32; i++) {
+                        if (Math.abs(src[s + i]) > amax) {
+                            amax = Math.abs(src[s + i]);
+                            max = src[s + i];
+                        }
+                    }
+                    float d = max / -8f;
+                    float id = d != 0 ? 1f / d : 0f;
+                    dst.set(DequantLayouts.SHORT, block, Float.floatToFloat16(d));
+                    for (int i = 0; i < 16; i++) {
+                        int lo = Math.min(15, (int) (src[s + i] * id + 8.5f));
+                        int hi = Math.min(15, (int) (src[s + i + 16] * id + 8.5f));
+                        dst.set(ValueLayout.JAVA_BYTE, block + 2 + i, (byte) (lo | (hi << 4)));
+                    }
+                }
+            }
+        }
+    }
+
+    /** Round to nearest even on the dropped 16 bits. */
+    public static short bf16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if (Float.isNaN(f)) return (short) ((bits >>> 16) | 0x40);
+        return (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
+    }
+}

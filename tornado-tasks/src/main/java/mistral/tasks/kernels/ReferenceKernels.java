@@ -1,0 +1,135 @@
+package mistral.tasks.kernels;
+
+import mistral.tasks.graph.KvCacheLayer;
+import mistral.tasks.graph.Step;
+import mistral.tasks.graph.Task;
+import mistral.tasks.graph.WeightTensor;
+
+/**
+ * Plain-Java, single-threaded versions of every kernel: the math as the paper and llama2.c write
+ * it. Backends are tested against these.
+ */
+public final class ReferenceKernels {
+    private ReferenceKernels() {
+    }
+
+    public static void embed(int[] tokens, WeightTensor table, float[] out, Step s) {
+        for (int t = 0; t < s.n(); t++) {
+            int id = tokens[t];
+            if (id < 0 || id >= table.rows()) {
+                throw new IllegalArgumentException("token id " + id + " out of range [0, " + table.rows() + ")");
+            }
+            Dequant.row(table.type(), table.data(), id * table.rowBytes(), table.cols(), out, t * table.cols());
+        }
+    }
+
+    public static void rmsNorm(float[] x, float[] weight, float[] out, int dim, float eps, Step s) {
+        for (int t = 0; t < s.n(); t++) {
+            int o = t * dim;
+            float ss = 0f;
+            for (int i = 0; i < dim; i++) ss += x[o + i] * x[o + i];
+            float scale = (float) (1.0 / Math.sqrt(ss / dim + eps));
+            for (int i = 0; i < dim; i++) out[o + i] = x[o + i] * scale * weight[i];
+        }
+    }
+
+    public static float[] weightRow(WeightTensor w, int row) {
+        float[] r = new float[w.cols()];
+        Dequant.row(w.type(), w.data(), row * w.rowBytes(), w.cols(), r, 0);
+        return r;
+    }
+
+    public static void matMul(WeightTensor w, float[] x, float[] out, Task.Rows rows, Step s) {
+        int first = rows == Task.Rows.LAST ? s.n() - 1 : 0;
+        float[] row = new float[w.cols()];
+        for (int r = 0; r < w.rows(); r++) {
+            Dequant.row(w.type(), w.data(), r * w.rowBytes(), w.cols(), row, 0);
+            for (int t = first; t < s.n(); t++) {
+                float sum = 0f;
+                for (int i = 0; i < w.cols(); i++) sum += row[i] * x[t * w.cols() + i];
+                out[(t - first) * w.rows() + r] = sum;
+            }
+        }
+    }
+
+    public static void rope(float[] x, int heads, int headDim, float theta, Step s) {
+        for (int t = 0; t < s.n(); t++) {
+            int pos = s.pos() + t;
+            for (int h = 0; h < heads; h++) {
+                int o = (t * heads + h) * headDim;
+                for (int i = 0; i < headDim; i += 2) {
+                    double freq = 1.0 / Math.pow(theta, (double) i / headDim);
+                    double angle = pos * freq;
+                    float c = (float) Math.cos(angle), sn = (float) Math.sin(angle);
+                    float a = x[o + i], b = x[o + i + 1];
+                    x[o + i] = a * c - b * sn;
+                    x[o + i + 1] = a * sn + b * c;
+                }
+            }
+        }
+    }
+
+    /** First position a query at position i may attend to. */
+    public static int windowStart(int i, int window) {
+        return window > 0 ? Math.max(0, i - window + 1) : 0;
+    }
+
+    public static void attention(float[] q, float[] k, float[] v, float[] cacheK, float[] cacheV, KvCacheLayer cache,
+                                 float[] out, int heads, int kvHeads, int headDim, int window, Step s) {
+        int kvDim = kvHeads * headDim;
+        int group = heads / kvHeads;
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        for (int t = 0; t < s.n(); t++) {
+            int i = s.pos() + t;
+            int lo = windowStart(i, window);
+            for (int h = 0; h < heads; h++) {
+                int qo = (t * heads + h) * headDim;
+                int kvo = (h / group) * headDim;
+                float[] att = new float[i - lo + 1];
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = lo; j <= i; j++) {
+                    float[] keys = j < s.pos() ? cacheK : k;
+                    int ko = (j < s.pos() ? (j % cache.slots()) : (j - s.pos())) * kvDim + kvo;
+                    float dot = 0f;
+                    for (int d = 0; d < headDim; d++) dot += q[qo + d] * keys[ko + d];
+                    att[j - lo] = dot * scale;
+                    max = Math.max(max, att[j - lo]);
+                }
+                float sum = 0f;
+                for (int j = 0; j < att.length; j++) {
+                    att[j] = (float) Math.exp(att[j] - max);
+                    sum += att[j];
+                }
+                for (int d = 0; d < headDim; d++) out[qo + d] = 0f;
+                for (int j = lo; j <= i; j++) {
+                    float[] vals = j < s.pos() ? cacheV : v;
+                    int vo = (j < s.pos() ? (j % cache.slots()) : (j - s.pos())) * kvDim + kvo;
+                    float p = att[j - lo] / sum;
+                    for (int d = 0; d < headDim; d++) out[qo + d] += p * vals[vo + d];
+                }
+            }
+        }
+    }
+
+    /** Only the last {@code slots} positions of a chunk can survive in the cache. */
+    public static void kvStore(float[] k, float[] v, float[] cacheK, float[] cacheV, KvCacheLayer cache, Step s) {
+        int kvDim = cache.kvDim();
+        for (int t = Math.max(0, s.n() - cache.slots()); t < s.n(); t++) {
+            int slot = (s.pos() + t) % cache.slots();
+            System.arraycopy(k, t * kvDim, cacheK, slot * kvDim, kvDim);
+            System.arraycopy(v, t * kvDim, cacheV, slot * kvDim, kvDim);
+        }
+    }
+
+    public static float silu(float x) {
+        return (float) (x / (1.0 + Math.exp(-x)));
+    }
+
+    public static void swiGlu(float[] gate, float[] up, int hidden, Step s) {
+        for (int i = 0; i < s.n() * hidden; i++) gate[i] = silu(gate[i]) * up[i];
+    }
+
+    public static void add(float[] x, float[] delta, int dim, Step s) {
+        for (int i = 0; i < s.n() * dim; i++) x[i] += delta[i];
+    }
+}

@@ -1,0 +1,26 @@
+package mistral.tasks;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import mistral.tasks.graph.WeightTensor;
+import mistral.tasks.kernels.Quantize;
+
+/** Random tensors for kernel tests. */
+public final class RandomWeights {
+    private RandomWeights() {
+    }
+
+    public static float[] floats(Random r, int n, float scale) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian() * scale;
+        return a;
+    }
+
+    public static WeightTensor tensor(String name, TensorType type, int rows, int cols, long seed) {
+        float[] w = floats(new Random(seed), rows * cols, 0.5f);
+        MemorySegment seg = Arena.ofAuto().allocate((long) rows * type.bytesFor(cols), 16);
+        for (int r = 0; r < rows; r++) Quantize.row(type, w, r * cols, cols, seg, r * type.bytesFor(cols));
+        return new WeightTensor(name, type, rows, cols, seg);
+    }
+}

@@ -1,0 +1,135 @@
+package mistral.tasks.java;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Random;
+import mistral.tasks.RandomWeights;
+import mistral.tasks.TensorType;
+import mistral.tasks.graph.F32Buffer;
+import mistral.tasks.graph.KvCacheLayer;
+import mistral.tasks.graph.Step;
+import mistral.tasks.graph.Task.Rows;
+import mistral.tasks.graph.WeightTensor;
+import mistral.tasks.kernels.Dequant;
+import mistral.tasks.kernels.Quantize;
+import mistral.tasks.kernels.ReferenceKernels;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The fast Vector API kernels against the plain-Java references. */
+class JavaKernelsTest {
+    static final ParallelFor PARALLEL = new ParallelFor(2);
+    static final JavaKernels FAST = new JavaKernels(PARALLEL);
+
+    @AfterAll
+    static void close() {
+        PARALLEL.close();
+    }
+
+    static void assertClose(float[] expected, float[] actual, int n, double rel, String what) {
+        double scale = 0;
+        for (int i = 0; i < n; i++) scale = Math.max(scale, Math.abs(expected[i]));
+        for (int i = 0; i < n; i++) {
+            assertEquals(expected[i], actual[i], rel * Math.max(1, scale), what + " at " + i);
+        }
+    }
+
+    /**
+     * Tolerance: both sides dequantize to the same floats; only the summation order differs, so
+     * the error is float rounding over 544 terms: 1e-5 of the largest output.
+     */
+    @ParameterizedTest
+    @EnumSource(TensorType.class)
+    void matMulEqualsReference(TensorType type) {
+        int rows = 67, cols = 544; // odd row count, a tail for the vector loop in float types
+        WeightTensor w = RandomWeights.tensor("w", type, rows, cols, 1);
+        for (int n : new int[] {1, 5}) {
+            float[] x = RandomWeights.floats(new Random(2), n * cols, 1f);
+            float[] expected = new float[n * rows], actual = new float[n * rows];
+            ReferenceKernels.matMul(w, x, expected, Rows.ALL, new Step(0, n));
+            FAST.matMul(w, x, actual, Rows.ALL, new Step(0, n));
+            assertClose(expected, actual, n * rows, 1e-5, type + " n=" + n);
+            float[] last = new float[rows];
+            FAST.matMul(w, x, last, Rows.LAST, new Step(0, n));
+            float[] expectedLast = new float[rows];
+            System.arraycopy(expected, (n - 1) * rows, expectedLast, 0, rows);
+            assertClose(expectedLast, last, rows, 1e-5, type + " last");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TensorType.class)
+    void quantizationRoundTripsWithinTheFormatsPrecision(TensorType type) {
+        float[] x = RandomWeights.floats(new Random(3), 256, 1f);
+        WeightTensor w = RandomWeights.tensor("w", type, 1, 256, 3);
+        float[] back = new float[256];
+        Dequant.row(type, w.data(), 0, 256, back, 0);
+        double bound = switch (type) {
+            case F32 -> 0;
+            case F16 -> 1e-3;
+            case BF16 -> 1e-2;
+            case Q8_0 -> 0.02;
+            case Q4_0 -> 0.35;
+        };
+        for (int i = 0; i < 256; i++) assertEquals(x[i] * 0.5f, back[i], bound, type + " at " + i);
+    }
+
+    @Test
+    void bf16RoundsToNearestEven() {
+        assertEquals((short) 0x3F80, Quantize.bf16(1f));
+        assertEquals(1f + 1f / 128, Dequant.bf16(Quantize.bf16(1f + 1f / 128 + 1f / 1024)));
+    }
+
+    @Test
+    void attentionEqualsReferenceAcrossTheCacheWrap() {
+        int heads = 4, kvHeads = 2, headDim = 16, window = 8, kvDim = kvHeads * headDim;
+        KvCacheLayer cache = new KvCacheLayer(new F32Buffer("k", 8L * kvDim), new F32Buffer("v", 8L * kvDim), 8, kvDim);
+        Random r = new Random(4);
+        float[] cacheK = RandomWeights.floats(r, 8 * kvDim, 1f), cacheV = RandomWeights.floats(r, 8 * kvDim, 1f);
+        for (int pos : new int[] {0, 3, 13, 21}) {
+            for (int n : new int[] {1, 3, 11}) {
+                Step s = new Step(pos, n);
+                float[] q = RandomWeights.floats(r, n * heads * headDim, 1f);
+                float[] k = RandomWeights.floats(r, n * kvDim, 1f), v = RandomWeights.floats(r, n * kvDim, 1f);
+                float[] expected = new float[n * heads * headDim], actual = new float[n * heads * headDim];
+                ReferenceKernels.attention(q, k, v, cacheK, cacheV, cache, expected, heads, kvHeads, headDim, window, s);
+                FAST.attention(q, k, v, cacheK, cacheV, cache, actual, heads, kvHeads, headDim, window, s);
+                assertClose(expected, actual, expected.length, 1e-5, "pos " + pos + " n " + n);
+            }
+        }
+    }
+
+    @Test
+    void windowStartIsInclusiveOfWKeys() {
+        assertEquals(0, ReferenceKernels.windowStart(31, 32));
+        assertEquals(1, ReferenceKernels.windowStart(32, 32));
+        assertEquals(0, ReferenceKernels.windowStart(5000, 0));
+    }
+
+    @Test
+    void kvStoreKeepsOnlyTheLastSlotsOfALongChunk() {
+        int kvDim = 2, slots = 4;
+        KvCacheLayer cache = new KvCacheLayer(new F32Buffer("k", slots * kvDim), new F32Buffer("v", slots * kvDim), slots, kvDim);
+        float[] k = new float[6 * kvDim], v = new float[6 * kvDim];
+        for (int t = 0; t < 6; t++) k[t * kvDim] = v[t * kvDim] = 10 + t; // positions 10..15
+        float[] ck = new float[slots * kvDim], cv = new float[slots * kvDim];
+        ReferenceKernels.kvStore(k, v, ck, cv, cache, new Step(10, 6));
+        // position p lives in slot p mod 4: 12 -> 0, 13 -> 1, 14 -> 2, 15 -> 3
+        assertEquals(12f, ck[0]);
+        assertEquals(13f, ck[2]);
+        assertEquals(14f, cv[4]);
+        assertEquals(15f, cv[6]);
+    }
+
+    @Test
+    void rmsNormEqualsReference() {
+        int dim = 96;
+        float[] x = RandomWeights.floats(new Random(5), 3 * dim, 2f), w = RandomWeights.floats(new Random(6), dim, 1f);
+        float[] expected = new float[3 * dim], actual = new float[3 * dim];
+        ReferenceKernels.rmsNorm(x, w, expected, dim, 1e-5f, new Step(0, 3));
+        FAST.rmsNorm(x, w, actual, dim, 1e-5f, new Step(0, 3));
+        assertClose(expected, actual, 3 * dim, 1e-6, "rmsnorm");
+    }
+}
