@@ -1,5 +1,9 @@
 package mistral.engine.model;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import mistral.tasks.TensorType;
 import mistral.tasks.graph.ExecutionPlan;
 import mistral.tasks.graph.F32Buffer;
 import mistral.tasks.graph.I32Buffer;
@@ -8,6 +12,8 @@ import mistral.tasks.graph.RollingKvCache;
 import mistral.tasks.graph.Task;
 import mistral.tasks.graph.Task.Rows;
 import mistral.tasks.graph.TaskGraph;
+import mistral.tasks.graph.WeightTensor;
+import mistral.tasks.kernels.ReferenceKernels;
 
 /**
  * The whole model as one task graph for a chunk of up to {@code capacity} tokens. Per layer:
@@ -34,6 +40,8 @@ public final class MistralGraph {
         F32Buffer up = g.floats("ffn_up", (long) capacity * c.hiddenDim());
         F32Buffer logits = g.floats("logits", (long) (logitRows == Rows.ALL ? capacity : 1) * c.vocabSize());
 
+        WeightTensor freqs = ropeFrequencies(c);
+
         g.task(new Task.Embed(tokens, w.tokenEmbedding(), x));
         for (int l = 0; l < c.layers(); l++) {
             MistralWeights.Layer L = w.layers().get(l);
@@ -42,8 +50,8 @@ public final class MistralGraph {
                     .task(new Task.MatMul(L.wq(), xb, q, Rows.ALL))
                     .task(new Task.MatMul(L.wk(), xb, k, Rows.ALL))
                     .task(new Task.MatMul(L.wv(), xb, v, Rows.ALL))
-                    .task(new Task.Rope(q, c.heads(), c.headDim(), c.ropeTheta()))
-                    .task(new Task.Rope(k, c.kvHeads(), c.headDim(), c.ropeTheta()))
+                    .task(new Task.Rope(q, freqs, c.heads(), c.headDim()))
+                    .task(new Task.Rope(k, freqs, c.kvHeads(), c.headDim()))
                     .task(new Task.Attention(q, k, v, kv, att, c.heads(), c.kvHeads(), c.headDim(), c.slidingWindow()))
                     .task(new Task.KvStore(k, v, kv))
                     .task(new Task.MatMul(L.wo(), att, xb, Rows.ALL))
@@ -58,5 +66,13 @@ public final class MistralGraph {
         g.task(new Task.RmsNorm(x, w.outputNorm(), xb, c.dim(), c.normEps()))
                 .task(new Task.MatMul(w.output(), xb, logits, logitRows));
         return g.input(tokens).output(logits).freeze();
+    }
+
+    /** RoPE frequencies as a constant 1 x headDim/2 tensor, so every backend uploads the same floats. */
+    static WeightTensor ropeFrequencies(ModelConfig c) {
+        float[] f = ReferenceKernels.ropeFrequencies(c.ropeTheta(), c.headDim());
+        MemorySegment seg = Arena.ofAuto().allocate((long) f.length * Float.BYTES, 16);
+        MemorySegment.copy(f, 0, seg, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, f.length);
+        return new WeightTensor("rope_freqs", TensorType.F32, 1, f.length, seg);
     }
 }

@@ -52,14 +52,17 @@ public sealed interface Task permits Task.Embed, Task.RmsNorm, Task.MatMul, Task
         }
     }
 
-    /** Rotates adjacent pairs of every head of x[t] by angle (pos + t) * theta^(-2i/headDim), in place. */
-    record Rope(F32Buffer x, int heads, int headDim, float theta) implements Task {
+    /**
+     * Rotates adjacent pairs (x[2i], x[2i+1]) of every head of x[t] by angle (pos + t) * freqs[i], in
+     * place; freqs[i] = theta^(-2i/headDim), computed once on the host in float32 as the reference does.
+     */
+    record Rope(F32Buffer x, WeightTensor freqs, int heads, int headDim) implements Task {
         public String kernel() {
             return "rope";
         }
 
         public List<Buffer> buffers() {
-            return List.of(x);
+            return List.of(x, freqs);
         }
     }
 

@@ -52,14 +52,20 @@ public final class ReferenceKernels {
         }
     }
 
-    public static void rope(float[] x, int heads, int headDim, float theta, Step s) {
+    /** theta^(-2i/headDim) for each pair i, in float32 like the reference's torch code. */
+    public static float[] ropeFrequencies(float theta, int headDim) {
+        float[] f = new float[headDim / 2];
+        for (int i = 0; i < f.length; i++) f[i] = 1f / (float) Math.pow(theta, (float) (2 * i) / headDim);
+        return f;
+    }
+
+    public static void rope(float[] x, float[] freqs, int heads, int headDim, Step s) {
         for (int t = 0; t < s.n(); t++) {
             int pos = s.pos() + t;
             for (int h = 0; h < heads; h++) {
                 int o = (t * heads + h) * headDim;
                 for (int i = 0; i < headDim; i += 2) {
-                    double freq = 1.0 / Math.pow(theta, (double) i / headDim);
-                    double angle = pos * freq;
+                    float angle = pos * freqs[i / 2];
                     float c = (float) Math.cos(angle), sn = (float) Math.sin(angle);
                     float a = x[o + i], b = x[o + i + 1];
                     x[o + i] = a * c - b * sn;
