@@ -3,7 +3,11 @@ package mistral.tasks;
 import java.util.ArrayList;
 import java.util.List;
 import mistral.tasks.graph.Backend;
+import java.util.Optional;
 import mistral.tasks.java.JavaBackend;
+import mistral.tasks.opencl.ClDevice;
+import mistral.tasks.opencl.OpenClBackend;
+import mistral.tasks.opencl.OpenClException;
 
 /** Turns a {@code --device} spec into a backend, and lists what this machine offers. */
 public final class Devices {
@@ -12,19 +16,42 @@ public final class Devices {
 
     public static Backend open(String spec, int threads, boolean profile) {
         if (spec == null || spec.equals("java") || spec.equals("cpu")) return new JavaBackend(threads, profile);
+        if (spec.equals("opencl")) return OpenClBackend.open(null, profile);
+        if (spec.startsWith("opencl:")) {
+            try {
+                return OpenClBackend.open(Integer.parseInt(spec.substring(7)), profile);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("bad device '" + spec + "': expected opencl:N with N a number");
+            }
+        }
         throw new IllegalArgumentException("unknown device '" + spec + "' (available: " + String.join(", ", ids()) + ")");
     }
 
     public static List<String> ids() {
         List<String> ids = new ArrayList<>();
         ids.add("java");
+        for (ClDevice d : openClDevices()) ids.add("opencl:" + d.index());
         return ids;
     }
 
-    /** One line per device, for {@code mistral devices}. */
+    private static List<ClDevice> openClDevices() {
+        try {
+            return ClDevice.all();
+        } catch (OpenClException e) {
+            return List.of();
+        }
+    }
+
+    /** One line per device, for {@code mistral devices}; says why OpenCL is absent when it is. */
     public static List<String> describe(int threads) {
         List<String> lines = new ArrayList<>();
-        lines.add("java        " + new JavaBackend(threads, false).description());
+        lines.add(String.format("%-10s %s", "java", new JavaBackend(threads, false).description()));
+        Optional<String> noOpenCl = OpenClBackend.unavailable();
+        if (noOpenCl.isPresent()) {
+            lines.add(String.format("%-10s %s", "opencl", "not available: " + noOpenCl.get()));
+        } else {
+            for (ClDevice d : ClDevice.all()) lines.add(String.format("%-10s %s", "opencl:" + d.index(), d.describe()));
+        }
         return lines;
     }
 }

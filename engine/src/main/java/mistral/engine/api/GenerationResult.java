@@ -1,8 +1,13 @@
 package mistral.engine.api;
 
-/** What {@link MistralModel#generate} produced, with timings for the prefill and decode phases. */
+import mistral.tasks.graph.Profile;
+
+/**
+ * What {@link MistralModel#generate} produced, with timings for the prefill and decode phases and
+ * per-kernel times when the model was loaded with profiling.
+ */
 public record GenerationResult(int[] promptIds, int[] generatedIds, String text, String stopReason,
-                               long prefillNanos, long decodeNanos) {
+                               long prefillNanos, long decodeNanos, Profile profile) {
     public double prefillTokensPerSecond() {
         return promptIds.length / (prefillNanos / 1e9);
     }

@@ -13,6 +13,7 @@ import mistral.engine.tokenizer.SentencePieceTokenizer;
 import mistral.engine.tokenizer.TokenDecoder;
 import mistral.tasks.Devices;
 import mistral.tasks.graph.Backend;
+import mistral.tasks.graph.Profile;
 import mistral.tasks.graph.Task.Rows;
 
 /**
@@ -97,7 +98,9 @@ public final class MistralModel implements AutoCloseable {
         String stop = "max-tokens";
         StringBuilder text = new StringBuilder();
         long t0 = System.nanoTime(), t1 = t0;
+        Profile profile;
         try (InferenceSession s = session(options.chunkSize(), Rows.LAST, 0)) {
+            profile = s.executor().profile();
             float[] logits = s.next(promptIds);
             t1 = System.nanoTime();
             while (count < options.maxTokens()) {
@@ -119,7 +122,7 @@ public final class MistralModel implements AutoCloseable {
             listener.onToken(-1, rest);
         }
         long t2 = System.nanoTime();
-        return new GenerationResult(promptIds, java.util.Arrays.copyOf(generated, count), text.toString(), stop, t1 - t0, t2 - t1);
+        return new GenerationResult(promptIds, java.util.Arrays.copyOf(generated, count), text.toString(), stop, t1 - t0, t2 - t1, profile);
     }
 
     /** Per-token log-probabilities of a sequence, through chunked prefill. */

@@ -13,7 +13,7 @@ abstract class Command {
     static final List<String> MODEL_FLAGS = List.of("--model", "--device", "--threads", "--sliding-window", "--preset", "--context");
     static final String MODEL_HELP = """
               --model F            GGUF model file (required)
-              --device D           java (default)
+              --device D           java (default), opencl (first GPU, else first device), opencl:N
               --threads N          CPU threads (default: all cores)
               --sliding-window N   override the attention window (0 = full attention)
               --preset NAME        config preset from configs/ when the file lacks the window

@@ -53,6 +53,7 @@ final class GenerateCommand extends Command {
                         r.promptIds().length, r.prefillTokensPerSecond(), r.generatedIds().length,
                         r.decodeTokensPerSecond(), r.stopReason());
             }
+            if (a.has("--profile")) err.print(r.profile().table());
         }
     }
 }

@@ -1,7 +1,7 @@
 package mistral.tasks.java;
 
 import java.util.Arrays;
-import java.util.IdentityHashMap;
+import java.util.HashMap;
 import java.util.Map;
 import mistral.tasks.graph.Buffer;
 import mistral.tasks.graph.ExecutionPlan;
@@ -19,10 +19,10 @@ final class JavaExecutor implements Executor {
     private final ExecutionPlan plan;
     private final ParallelFor parallel;
     private final JavaKernels kernels;
-    private final Map<Buffer, float[]> floats = new IdentityHashMap<>();
-    private final Map<Buffer, int[]> ints = new IdentityHashMap<>();
+    private final Map<Buffer, float[]> floats = new HashMap<>();
+    private final Map<Buffer, int[]> ints = new HashMap<>();
     /** Small F32 weights (norms) are dequantized once. */
-    private final Map<Buffer, float[]> vectors = new IdentityHashMap<>();
+    private final Map<Buffer, float[]> vectors = new HashMap<>();
     private final Profile profile;
 
     JavaExecutor(ExecutionPlan plan, int threads, boolean profiling) {

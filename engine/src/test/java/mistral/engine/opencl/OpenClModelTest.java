@@ -1,0 +1,91 @@
+package mistral.engine.opencl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import mistral.engine.Fixtures;
+import mistral.engine.api.GenerateOptions;
+import mistral.engine.api.LoadOptions;
+import mistral.engine.api.MistralModel;
+import mistral.engine.model.InferenceSession;
+import mistral.tasks.graph.Task.Rows;
+import mistral.tasks.opencl.OpenClBackend;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The whole model through --device opencl against the reference (PoCL here and in CI). */
+class OpenClModelTest {
+    static final LoadOptions OPENCL = LoadOptions.defaults().withDevice("opencl");
+
+    @BeforeAll
+    static void requireOpenCl() {
+        String why = OpenClBackend.unavailable().orElse(null);
+        if (why == null) return;
+        if ("true".equals(System.getenv("CI"))) fail("CI must run the OpenCL tests, but: " + why);
+        Assumptions.abort("OpenCL tests skipped: " + why);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"f32", "f16", "q8_0", "q4_0"})
+    void logProbsMatchTheReference(String type) {
+        JsonNode ref = Fixtures.reference(type);
+        try (MistralModel m = MistralModel.load(Fixtures.model(type), OPENCL)) {
+            for (JsonNode prompt : ref.get("prompts")) {
+                double[] expected = Fixtures.doubles(prompt.get("next_token_logprob"));
+                double[] actual = m.score(Fixtures.ints(prompt.get("token_ids")), 0).logprobs();
+                double max = 0, sum = 0;
+                for (int i = 0; i < expected.length; i++) {
+                    max = Math.max(max, Math.abs(expected[i] - actual[i]));
+                    sum += Math.abs(expected[i] - actual[i]);
+                }
+                System.out.printf("opencl %s %s: max abs %.2e, mean abs %.2e%n", type, prompt.get("name").asText(), max, sum / expected.length);
+                assertTrue(max < 1e-3, type + " max abs diff " + max);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"f32", "f16", "q8_0", "q4_0"})
+    void greedyContinuationsAreExact(String type) {
+        try (MistralModel m = MistralModel.load(Fixtures.model(type), OPENCL)) {
+            for (JsonNode g : Fixtures.reference(type).get("greedy")) {
+                int[] expected = Fixtures.ints(g.get("generated_ids"));
+                int[] actual = m.generate(Fixtures.ints(g.get("prompt_token_ids")), GenerateOptions.greedy(expected.length),
+                        (id, t) -> { }).generatedIds();
+                assertArrayEquals(expected, actual, type + " " + g.get("name"));
+            }
+        }
+    }
+
+    @Test
+    void chunkedPrefillEqualsTokenByTokenAndTheJavaBackend() {
+        int[] ids = Fixtures.ints(Fixtures.reference("f16").get("prompts").get(1).get("token_ids"));
+        float[][] java = logits(LoadOptions.defaults(), ids, 1);
+        try (MistralModel m = MistralModel.load(Fixtures.model("f16"), OPENCL)) {
+            for (int chunk : new int[] {1, 7, 32, 400}) {
+                float[][] cl = new float[ids.length][];
+                try (InferenceSession s = m.session(chunk, Rows.ALL, 0)) {
+                    s.feed(ids, 0, ids.length, (pos, l) -> cl[pos] = l.clone());
+                }
+                double max = 0;
+                for (int p = 0; p < ids.length; p++) {
+                    for (int i = 0; i < cl[p].length; i++) max = Math.max(max, Math.abs(cl[p][i] - java[p][i]));
+                }
+                assertTrue(max < 1e-4, "chunk " + chunk + ": max logit diff vs Java token-by-token " + max);
+            }
+        }
+    }
+
+    static float[][] logits(LoadOptions o, int[] ids, int chunk) {
+        float[][] out = new float[ids.length][];
+        try (MistralModel m = MistralModel.load(Fixtures.model("f16"), o); InferenceSession s = m.session(chunk, Rows.ALL, 0)) {
+            s.feed(ids, 0, ids.length, (pos, l) -> out[pos] = l.clone());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,63 @@
+package mistral.tasks.opencl;
+
+import java.util.List;
+import java.util.Optional;
+import mistral.tasks.graph.Backend;
+import mistral.tasks.graph.ExecutionPlan;
+import mistral.tasks.graph.Executor;
+
+/** Runs plans on an OpenCL device through the project's own FFM binding. */
+public final class OpenClBackend implements Backend {
+    private final ClDevice device;
+    private final boolean profile;
+
+    private OpenClBackend(ClDevice device, boolean profile) {
+        this.device = device;
+        this.profile = profile;
+    }
+
+    /** {@code index} null: the first GPU, else the first device. */
+    public static OpenClBackend open(Integer index, boolean profile) {
+        Optional<String> why = OpenCl.unavailable();
+        if (why.isPresent()) throw new OpenClException(why.get());
+        List<ClDevice> all = ClDevice.all();
+        if (all.isEmpty()) throw new OpenClException("no OpenCL device found (the ICD loader is installed, but no platform reports a device)");
+        if (index == null) {
+            return new OpenClBackend(all.stream().filter(ClDevice::isGpu).findFirst().orElse(all.get(0)), profile);
+        }
+        if (index < 0 || index >= all.size()) {
+            throw new OpenClException("no OpenCL device " + index + " (there are " + all.size() + ": 0.." + (all.size() - 1) + ")");
+        }
+        return new OpenClBackend(all.get(index), profile);
+    }
+
+    /** Why OpenCL cannot be used on this machine (no loader, or no device), if it cannot. */
+    public static Optional<String> unavailable() {
+        Optional<String> why = OpenCl.unavailable();
+        if (why.isPresent()) return why;
+        try {
+            return ClDevice.all().isEmpty() ? Optional.of("no OpenCL platform reports a device") : Optional.empty();
+        } catch (OpenClException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    public ClDevice device() {
+        return device;
+    }
+
+    @Override
+    public String id() {
+        return "opencl:" + device.index();
+    }
+
+    @Override
+    public String description() {
+        return "OpenCL " + device.describe();
+    }
+
+    @Override
+    public Executor compile(ExecutionPlan plan) {
+        return new OpenClExecutor(device, plan, profile);
+    }
+}

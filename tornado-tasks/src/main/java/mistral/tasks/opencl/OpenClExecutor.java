@@ -1,0 +1,287 @@
+package mistral.tasks.opencl;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import mistral.tasks.TensorType;
+import mistral.tasks.graph.Buffer;
+import mistral.tasks.graph.ExecutionPlan;
+import mistral.tasks.graph.Executor;
+import mistral.tasks.graph.F32Buffer;
+import mistral.tasks.graph.I32Buffer;
+import mistral.tasks.graph.Profile;
+import mistral.tasks.graph.Step;
+import mistral.tasks.graph.Task;
+import mistral.tasks.graph.WeightTensor;
+import mistral.tasks.kernels.ReferenceKernels;
+
+import static mistral.tasks.opencl.OpenCl.*;
+
+/**
+ * A plan on an OpenCL device: every buffer lives on the device (weights uploaded once, the KV
+ * cache never leaves), each task is a kernel whose buffer arguments are bound once at compile
+ * time; a run sets only the scalars (pos, n) and enqueues on one in-order queue. Only the token ids
+ * go in and the logits come out.
+ */
+final class OpenClExecutor implements Executor {
+    static final int MM_TOKENS = 8;
+
+    private final ClDevice device;
+    private final ExecutionPlan plan;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment context, queue, program;
+    private final Map<Buffer, MemorySegment> mems = new HashMap<>();
+    private final List<Launch> launches = new ArrayList<>();
+    private final int mmLws, normLws;
+    private final MemorySegment scalar, event, tokensHost, outputHost;
+    private final Profile profile;
+    private final boolean fromCache;
+    private long deviceBytes;
+
+    /** One task as a kernel launch: buffer args already bound; per run, scalars and sizes. */
+    private final class Launch {
+        final String name;
+        final MemorySegment kernel;
+        final Task task;
+        final MemorySegment global = arena.allocate(ValueLayout.JAVA_LONG, 2);
+        final MemorySegment local = arena.allocate(ValueLayout.JAVA_LONG, 2);
+
+        Launch(Task task, Object... bufferArgs) {
+            this.task = task;
+            this.name = task.kernel();
+            this.kernel = create(clCreateKernel, "clCreateKernel(" + name + ")", arena, program, arena.allocateFrom(name));
+            for (int i = 0; i < bufferArgs.length; i++) bind(i, bufferArgs[i]);
+        }
+
+        void bind(int index, Object value) {
+            switch (value) {
+                case Buffer b -> {
+                    MemorySegment handle = arena.allocate(ValueLayout.ADDRESS);
+                    handle.set(ValueLayout.ADDRESS, 0, mems.get(b));
+                    setArg(kernel, index, ValueLayout.ADDRESS.byteSize(), handle);
+                }
+                case Integer v -> {
+                    scalar.set(ValueLayout.JAVA_INT, 0, v);
+                    setArg(kernel, index, 4, scalar);
+                }
+                case Float v -> {
+                    scalar.set(ValueLayout.JAVA_FLOAT, 0, v);
+                    setArg(kernel, index, 4, scalar);
+                }
+                default -> throw new IllegalArgumentException("bad kernel argument " + value);
+            }
+        }
+
+        void enqueue(int dims, long g0, long g1, long l0, long l1) {
+            global.set(ValueLayout.JAVA_LONG, 0, g0);
+            global.set(ValueLayout.JAVA_LONG, 8, g1);
+            local.set(ValueLayout.JAVA_LONG, 0, l0);
+            local.set(ValueLayout.JAVA_LONG, 8, l1);
+            enqueueKernel(queue, kernel, dims, global, l0 == 0 ? MemorySegment.NULL : local,
+                    profile == null ? MemorySegment.NULL : event, name);
+            if (profile != null) recordEvent(name, task);
+        }
+    }
+
+    OpenClExecutor(ClDevice device, ExecutionPlan plan, boolean profiling) {
+        this.device = device;
+        this.plan = plan;
+        this.profile = profiling ? new Profile() : null;
+        this.scalar = arena.allocate(8);
+        this.event = arena.allocate(ValueLayout.ADDRESS);
+        this.mmLws = (int) Math.min(64, Integer.highestOneBit(device.maxWorkGroup()));
+        this.normLws = mmLws;
+        checkFits(plan);
+        MemorySegment devs = arena.allocate(ValueLayout.ADDRESS);
+        devs.set(ValueLayout.ADDRESS, 0, device.device());
+        this.context = create(clCreateContext, "clCreateContext", arena, MemorySegment.NULL, 1, devs, MemorySegment.NULL, MemorySegment.NULL);
+        try {
+            this.queue = create(clCreateCommandQueue, "clCreateCommandQueue", arena, context, device.device(),
+                    profiling ? CL_QUEUE_PROFILING_ENABLE : 0L);
+            boolean[] cached = new boolean[1];
+            this.program = ClProgram.build(device, context, KernelSource.program(), options(), cached);
+            this.fromCache = cached[0];
+            this.tokensHost = arena.allocate((long) plan.input().length() * Integer.BYTES);
+            this.outputHost = arena.allocate(plan.output().byteSize());
+            allocate();
+            for (Task t : plan.tasks()) launches.add(launch(t));
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    String options() {
+        return String.format(Locale.ROOT, "-cl-std=CL1.2 -DMM_LWS=%d -DNORM_LWS=%d", mmLws, normLws);
+    }
+
+    boolean programFromCache() {
+        return fromCache;
+    }
+
+    private void checkFits(ExecutionPlan plan) {
+        long total = 0;
+        for (Buffer b : plan.buffers()) {
+            if (b.byteSize() > device.maxAlloc()) {
+                throw new OpenClException(String.format(Locale.ROOT, "%s needs %.2f GiB in one buffer; %s allows at most %.2f GiB",
+                        b.name(), b.byteSize() / 1073741824.0, device.name(), device.maxAlloc() / 1073741824.0));
+            }
+            total += b.byteSize();
+        }
+        if (total > device.globalMemory()) {
+            throw new OpenClException(String.format(Locale.ROOT, "the model needs %.2f GiB on the device; %s has %.2f GiB",
+                    total / 1073741824.0, device.name(), device.globalMemory() / 1073741824.0));
+        }
+    }
+
+    private void allocate() {
+        for (Buffer b : plan.buffers()) {
+            MemorySegment mem = switch (b) {
+                case WeightTensor w -> upload(w);
+                default -> create(clCreateBuffer, "clCreateBuffer(" + b.name() + ")", arena, context, CL_MEM_READ_WRITE,
+                        b.byteSize(), MemorySegment.NULL);
+            };
+            mems.put(b, mem);
+            deviceBytes += b.byteSize();
+        }
+        reset();
+    }
+
+    /** Vectors (norm weights, RoPE frequencies) go up as float32; matrices as their raw GGUF blocks. */
+    private MemorySegment upload(WeightTensor w) {
+        MemorySegment host = w.data();
+        if (w.rows() == 1 && w.type() != TensorType.F32) {
+            float[] f = ReferenceKernels.weightRow(w, 0);
+            host = arena.allocate((long) f.length * 4);
+            MemorySegment.copy(f, 0, host, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, f.length);
+        } else if (w.rows() > 1 && w.cols() % 32 != 0) {
+            throw new OpenClException(w.name() + ": " + w.cols() + " columns; the OpenCL kernels need a multiple of 32");
+        }
+        return create(clCreateBuffer, "clCreateBuffer(" + w.name() + ")", arena, context,
+                CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, host.byteSize(), host);
+    }
+
+    private Launch launch(Task task) {
+        return switch (task) {
+            case Task.Embed e -> new Launch(e, e.tokens(), e.table(), e.out(), e.table().cols());
+            case Task.RmsNorm r -> new Launch(r, r.x(), r.weight(), r.out(), r.dim(), r.eps());
+            case Task.MatMul m -> new Launch(m, m.w(), m.x(), m.out(), m.w().rows(), m.w().cols());
+            case Task.Rope r -> new Launch(r, r.x(), r.freqs(), r.heads(), r.headDim());
+            case Task.Attention a -> {
+                if (a.headDim() > 256 || a.headDim() > device.maxWorkGroup()) {
+                    throw new OpenClException("head_dim " + a.headDim() + " exceeds the attention kernel's work-group limit on " + device.name());
+                }
+                yield new Launch(a, a.q(), a.k(), a.v(), a.cache().keys(), a.cache().values(), a.out(),
+                        a.heads(), a.kvHeads(), a.headDim(), a.window(), a.cache().slots());
+            }
+            case Task.KvStore k -> new Launch(k, k.k(), k.v(), k.cache().keys(), k.cache().values(), k.cache().kvDim(), k.cache().slots());
+            case Task.SwiGlu g -> new Launch(g, g.gate(), g.up());
+            case Task.Add a -> new Launch(a, a.x(), a.delta());
+        };
+    }
+
+    @Override
+    public void writeInput(int[] tokens, int offset, int count) {
+        MemorySegment.copy(tokens, offset, tokensHost, ValueLayout.JAVA_INT, 0, count);
+        call(clEnqueueWriteBuffer, "clEnqueueWriteBuffer(tokens)", queue, mems.get(plan.input()), 1, 0L,
+                (long) count * Integer.BYTES, tokensHost, 0, MemorySegment.NULL, MemorySegment.NULL);
+    }
+
+    @Override
+    public void run(Step s) {
+        if (s.n() > plan.capacity()) throw new IllegalArgumentException("chunk of " + s.n() + " > capacity " + plan.capacity());
+        int n = s.n();
+        for (Launch l : launches) {
+            switch (l.task) {
+                case Task.Embed e -> l.enqueue(2, e.table().cols() / 32, n, 0, 0);
+                case Task.RmsNorm r -> l.enqueue(1, (long) normLws * n, 1, normLws, 1);
+                case Task.MatMul m -> {
+                    boolean last = m.rows() == Task.Rows.LAST;
+                    int tokens = last ? 1 : n;
+                    l.bind(5, tokens);
+                    l.bind(6, last ? (n - 1) * m.w().cols() : 0);
+                    l.enqueue(2, (long) m.w().rows() * mmLws, (tokens + MM_TOKENS - 1) / MM_TOKENS, mmLws, 1);
+                }
+                case Task.Rope r -> {
+                    l.bind(4, s.pos());
+                    l.enqueue(2, (long) r.heads() * r.headDim() / 2, n, 0, 0);
+                }
+                case Task.Attention a -> {
+                    l.bind(11, s.pos());
+                    l.enqueue(2, (long) a.heads() * a.headDim(), n, a.headDim(), 1);
+                }
+                case Task.KvStore k -> {
+                    l.bind(6, s.pos());
+                    l.bind(7, n);
+                    l.enqueue(2, k.cache().kvDim(), n, 0, 0);
+                }
+                case Task.SwiGlu g -> l.enqueue(1, (long) n * g.hidden(), 1, 0, 0);
+                case Task.Add a -> l.enqueue(1, (long) n * a.dim(), 1, 0, 0);
+            }
+        }
+    }
+
+    private void recordEvent(String name, Task task) {
+        MemorySegment ev = event.get(ValueLayout.ADDRESS, 0);
+        try (Arena a = Arena.ofConfined()) {
+            call(clFinish, "clFinish", queue);
+            MemorySegment start = a.allocate(ValueLayout.JAVA_LONG), end = a.allocate(ValueLayout.JAVA_LONG);
+            call(clGetEventProfilingInfo, "clGetEventProfilingInfo", ev, CL_PROFILING_COMMAND_START, 8L, start, MemorySegment.NULL);
+            call(clGetEventProfilingInfo, "clGetEventProfilingInfo", ev, CL_PROFILING_COMMAND_END, 8L, end, MemorySegment.NULL);
+            profile.record(name, end.get(ValueLayout.JAVA_LONG, 0) - start.get(ValueLayout.JAVA_LONG, 0),
+                    task instanceof Task.MatMul m ? m.w().byteSize() : 0);
+        } finally {
+            release(clReleaseEvent, ev);
+        }
+    }
+
+    @Override
+    public void readOutput(float[] dst, int count) {
+        call(clEnqueueReadBuffer, "clEnqueueReadBuffer(output)", queue, mems.get(plan.output()), 1, 0L,
+                (long) count * Float.BYTES, outputHost, 0, MemorySegment.NULL, MemorySegment.NULL);
+        MemorySegment.copy(outputHost, ValueLayout.JAVA_FLOAT, 0, dst, 0, count);
+    }
+
+    @Override
+    public void reset() {
+        MemorySegment zero = arena.allocate(4);
+        for (Buffer b : plan.buffers()) {
+            if (b instanceof WeightTensor) continue;
+            call(clEnqueueFillBuffer, "clEnqueueFillBuffer(" + b.name() + ")", queue, mems.get(b), zero, 4L, 0L,
+                    b.byteSize(), 0, MemorySegment.NULL, MemorySegment.NULL);
+        }
+        call(clFinish, "clFinish", queue);
+    }
+
+    @Override
+    public long deviceBytes() {
+        return deviceBytes;
+    }
+
+    @Override
+    public Profile profile() {
+        return profile == null ? new Profile() : profile;
+    }
+
+    @Override
+    public void close() {
+        if (queue != null) {
+            try {
+                call(clFinish, "clFinish", queue);
+            } catch (OpenClException ignored) {
+                // closing after a device failure: release what we can
+            }
+        }
+        for (Launch l : launches) release(clReleaseKernel, l.kernel);
+        for (MemorySegment m : mems.values()) release(clReleaseMemObject, m);
+        release(clReleaseProgram, program);
+        release(clReleaseCommandQueue, queue);
+        release(clReleaseContext, context);
+        arena.close();
+    }
+}
