@@ -17,6 +17,8 @@ public final class Main {
               tokenize   token ids of a text (works on vocab-only GGUF files)
               info       resolved config and KV-cache memory of a model or preset
               devices    list the devices the engine can run on
+              bench      prefill and decode speed on a device
+              synth      write a random-weight model of a preset's shape (for benchmarks)
 
             'mistral <command> --help' shows the command's options.""";
 
@@ -41,7 +43,9 @@ public final class Main {
                 case "tokenize" -> new TokenizeCommand();
                 case "info" -> new InfoCommand();
                 case "devices" -> new DevicesCommand();
-                default -> throw new UsageException("unknown command '" + args[0] + "'; commands: generate, score, tokenize, info, devices");
+                case "synth" -> new SynthCommand();
+                case "bench" -> new BenchCommand();
+                default -> throw new UsageException("unknown command '" + args[0] + "'; commands: generate, score, tokenize, info, devices, synth, bench");
             };
             if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
                 out.println(cmd.help());
@@ -57,6 +61,9 @@ public final class Main {
             return 1;
         } catch (OutOfMemoryError e) {
             err.println("error: out of memory (" + e.getMessage() + "); try a smaller --context or --chunk-size, or a larger -Xmx in MISTRAL_JAVA_OPTS");
+            return 1;
+        } catch (java.io.UncheckedIOException e) {
+            err.println("error: " + e.getMessage());
             return 1;
         } catch (RuntimeException e) {
             err.println("error: " + e);

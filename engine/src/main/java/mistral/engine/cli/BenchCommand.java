@@ -1,0 +1,57 @@
+package mistral.engine.cli;
+
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.Set;
+import mistral.engine.api.MistralModel;
+import mistral.engine.bench.Benchmark;
+
+/** Prefill and decode speed of one model on one device. */
+final class BenchCommand extends Command {
+    @Override
+    String help() {
+        return """
+                usage: mistral bench --model F [options]
+                  --prompt N           prompt tokens to prefill (default 512)
+                  --gen N              tokens to decode (default 128)
+                  --repeat N           timed runs after a warm-up (default 3)
+                  --depth N            context tokens already in the cache before the prompt (default 0)
+                  --chunk-size N       prefill chunk (default: the window, at most the prompt)
+                  --json               {"device","model","prefill_tok_s","decode_tok_s","weight_gbps",...}
+                """ + MODEL_HELP;
+    }
+
+    @Override
+    Set<String> valued() {
+        return flags(MODEL_FLAGS, "--prompt", "--gen", "--repeat", "--depth", "--chunk-size");
+    }
+
+    @Override
+    void run(Args a, PrintStream out, PrintStream err) {
+        Benchmark.Settings s = new Benchmark.Settings(a.integer("--prompt", 512), a.integer("--gen", 128),
+                a.integer("--repeat", 3), a.integer("--depth", 0), a.integer("--chunk-size", 0));
+        try (MistralModel model = MistralModel.load(modelPath(a), loadOptions(a))) {
+            if (a.has("--verbose")) err.println(model.config().describe());
+            long need = (long) s.depth() + s.prompt() + s.gen() + 8;
+            if (need > model.config().contextLength()) {
+                throw new UsageException("bench: depth + prompt + gen = " + need + " exceeds the context of "
+                        + model.config().contextLength() + " (raise it with --context)");
+            }
+            Benchmark.Result r = Benchmark.run(model, s, msg -> err.print("\rbench " + model.backend().id() + ": " + msg + "   "));
+            err.println();
+            if (a.has("--json")) {
+                out.println(new Json().put("device", model.backend().id()).put("device_name", model.backend().description())
+                        .put("model", modelPath(a).toString()).put("prompt", s.prompt()).put("gen", s.gen()).put("depth", s.depth())
+                        .put("prefill_tok_s", r.prefillTokS().median()).put("prefill_spread", r.prefillTokS().spread())
+                        .put("decode_tok_s", r.decodeTokS().median()).put("decode_spread", r.decodeTokS().spread())
+                        .put("weight_gbps", r.weightGbps()).put("kv_cache_bytes", r.kvCacheBytes())
+                        .put("device_bytes", r.deviceBytes()));
+            } else {
+                out.printf(Locale.ROOT, "device   %s%nmodel    %s%nprefill  %.2f tok/s (%d tokens, min %.2f max %.2f)%n"
+                                + "decode   %.2f tok/s (%d tokens, min %.2f max %.2f)%nweights  %.2f GB/s effective%n",
+                        model.backend().description(), modelPath(a), r.prefillTokS().median(), s.prompt(), r.prefillTokS().min(),
+                        r.prefillTokS().max(), r.decodeTokS().median(), s.gen(), r.decodeTokS().min(), r.decodeTokS().max(), r.weightGbps());
+            }
+        }
+    }
+}

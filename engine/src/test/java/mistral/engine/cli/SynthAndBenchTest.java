@@ -1,0 +1,69 @@
+package mistral.engine.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import mistral.engine.gguf.GgufFile;
+import mistral.engine.model.ConfigResolver;
+import mistral.engine.model.ModelConfig;
+import mistral.engine.tokenizer.SentencePieceTokenizer;
+import mistral.tasks.TensorType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SynthAndBenchTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void synthWritesAModelOfThePresetShapeThatRuns() throws Exception {
+        Path f = dir.resolve("s.gguf");
+        CliTest.Result r = CliTest.run("synth", "--preset", "mistral-7b-v0.1", "--type", "Q8_0", "--out", f.toString(),
+                "--layers", "2", "--dim", "256", "--heads", "8", "--kv-heads", "2", "--hidden", "512", "--vocab", "2000",
+                "--sliding-window", "16", "--context", "256");
+        assertEquals(0, r.code(), r.err());
+        try (GgufFile g = GgufFile.open(f)) {
+            ModelConfig c = ConfigResolver.resolve(g, ConfigResolver.Overrides.NONE);
+            assertEquals(256, c.dim());
+            assertEquals(2, c.layers());
+            assertEquals(32, c.headDim());
+            assertEquals(16, c.slidingWindow());
+            assertEquals(10000f, c.ropeTheta());
+            assertEquals(TensorType.Q8_0, g.tensor("blk.1.ffn_down.weight").type());
+            assertEquals(TensorType.F32, g.tensor("blk.1.ffn_norm.weight").type());
+            SentencePieceTokenizer tok = SentencePieceTokenizer.fromGguf(g);
+            assertEquals(2000, tok.vocabSize());
+            int[] ids = tok.encode("hello world, tokens!");
+            assertEquals("hello world, tokens!", tok.decode(ids));
+            assertTrue(ids.length < "hello world, tokens!".length(), "pieces merge");
+        }
+        // same seed, same bytes: synth is reproducible
+        Path g = dir.resolve("t.gguf");
+        CliTest.run("synth", "--preset", "tiny-mistral-a", "--type", "Q4_0", "--out", g.toString(), "--seed", "3");
+        Path h = dir.resolve("u.gguf");
+        CliTest.run("synth", "--preset", "tiny-mistral-a", "--type", "Q4_0", "--out", h.toString(), "--seed", "3");
+        assertArrayEquals(java.nio.file.Files.readAllBytes(g), java.nio.file.Files.readAllBytes(h));
+
+        CliTest.Result gen = CliTest.run("generate", "--model", f.toString(), "--prompt", "abc", "--max-tokens", "5",
+                "--temperature", "0", "--json");
+        assertEquals(0, gen.code(), gen.err());
+        assertEquals(5, gen.json().get("generated_ids").size());
+    }
+
+    @Test
+    void benchReportsSpeedAndTheKvCacheItAllocated() throws Exception {
+        CliTest.Result r = CliTest.run("bench", "--model", CliTest.F32, "--prompt", "40", "--gen", "8", "--repeat", "2", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = r.json();
+        assertEquals("java", j.get("device").asText());
+        assertTrue(j.get("prefill_tok_s").asDouble() > 0);
+        assertTrue(j.get("decode_tok_s").asDouble() > 0);
+        assertTrue(j.get("weight_gbps").asDouble() > 0);
+        // window 32: 4 layers x 32 slots x 64 floats (2 kv heads x 32) x 4 bytes x (k and v)
+        assertEquals(4L * 32 * 64 * 4 * 2, j.get("kv_cache_bytes").asLong());
+        assertEquals(2, CliTest.run("bench", "--model", CliTest.F32, "--prompt", "5000").code());
+    }
+}
