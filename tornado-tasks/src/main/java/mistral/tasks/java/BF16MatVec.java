@@ -33,4 +33,14 @@ final class BF16MatVec {
         for (; i < cols; i++) sum += Dequant.bf16(w.get(DequantLayouts.SHORT, off + 2L * i)) * x[xOff + i];
         return sum;
     }
+
+    static void dequantize(MemorySegment w, long off, int cols, float[] dst, int dstOff) {
+        int i = 0;
+        for (int bound = F.loopBound(cols); i < bound; i += F.length()) {
+            ShortVector bits = ShortVector.fromMemorySegment(S, w, off + 2L * i, ByteOrder.LITTLE_ENDIAN);
+            ((IntVector) bits.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .reinterpretAsFloats().intoArray(dst, dstOff + i);
+        }
+        for (; i < cols; i++) dst[dstOff + i] = Dequant.bf16(w.get(DequantLayouts.SHORT, off + 2L * i));
+    }
 }

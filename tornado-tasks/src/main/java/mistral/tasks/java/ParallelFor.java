@@ -1,63 +1,96 @@
 package mistral.tasks.java;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
-/** Splits an index range across a fixed pool of threads. */
+/**
+ * Splits an index range over a fixed team of threads, the caller included. Decoding launches a
+ * couple of hundred short parallel loops per token, so waking parked threads each time (as a
+ * ForkJoinPool does) costs as much as the work: workers spin briefly for the next loop before
+ * parking, as llama.cpp's thread pool does.
+ */
 public final class ParallelFor implements AutoCloseable {
     @FunctionalInterface
     public interface Body {
         void run(int start, int end);
     }
 
-    private final ForkJoinPool pool;
+    private static final long SPIN_NANOS = 200_000;
+
     private final int threads;
+    private final Thread[] workers;
+    private final AtomicInteger pending = new AtomicInteger();
+    private volatile long generation;
+    private volatile boolean closed;
+    private volatile Body body;
+    private volatile int count, parts;
+    private volatile Throwable failure;
 
     public ParallelFor(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         this.threads = threads;
-        this.pool = threads == 1 ? null : new ForkJoinPool(threads);
+        this.workers = new Thread[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            int part = i + 1;
+            workers[i] = Thread.ofPlatform().daemon().name("mistral-worker-" + part).start(() -> work(part));
+        }
     }
 
     public int threads() {
         return threads;
     }
 
-    /** Runs body over [0, count) in pieces of at least {@code grain} indices. */
+    /** Runs body over [0, count) in up to {@code threads} contiguous slices of at least {@code grain} indices. */
     public void range(int count, int grain, Body body) {
-        int pieces = Math.min(threads * 4, Math.max(1, count / Math.max(1, grain)));
-        if (pool == null || pieces <= 1) {
+        int parts = Math.min(threads, Math.max(1, count / Math.max(1, grain)));
+        if (parts <= 1) {
             body.run(0, count);
             return;
         }
-        int size = (count + pieces - 1) / pieces;
-        pool.invoke(new Split(0, count, size, body));
+        this.body = body;
+        this.count = count;
+        this.parts = parts;
+        this.failure = null;
+        pending.set(parts - 1);
+        generation++; // publishes the fields above to the workers
+        for (Thread w : workers) LockSupport.unpark(w);
+        slice(0, parts, count, body);
+        while (pending.get() > 0) Thread.onSpinWait();
+        Throwable f = failure;
+        if (f instanceof RuntimeException r) throw r;
+        if (f instanceof Error e) throw e;
     }
 
-    private static final class Split extends RecursiveAction {
-        private final int start, end, size;
-        private final Body body;
+    private static void slice(int part, int parts, int count, Body body) {
+        long start = (long) count * part / parts, end = (long) count * (part + 1) / parts;
+        body.run((int) start, (int) end);
+    }
 
-        Split(int start, int end, int size, Body body) {
-            this.start = start;
-            this.end = end;
-            this.size = size;
-            this.body = body;
-        }
-
-        @Override
-        protected void compute() {
-            if (end - start <= size) {
-                body.run(start, end);
-                return;
+    private void work(int part) {
+        long seen = 0;
+        while (!closed) {
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            while (generation == seen && !closed) {
+                if (System.nanoTime() < spinUntil) Thread.onSpinWait();
+                else LockSupport.park(this);
             }
-            int mid = start + ((end - start) / size / 2 == 0 ? size : (end - start) / size / 2 * size);
-            invokeAll(new Split(start, mid, size, body), new Split(mid, end, size, body));
+            if (closed) return;
+            seen = generation;
+            if (part < parts) {
+                try {
+                    slice(part, parts, count, body);
+                } catch (Throwable t) {
+                    failure = t;
+                } finally {
+                    pending.decrementAndGet();
+                }
+            }
         }
     }
 
     @Override
     public void close() {
-        if (pool != null) pool.shutdownNow();
+        closed = true;
+        for (Thread w : workers) LockSupport.unpark(w);
     }
 }

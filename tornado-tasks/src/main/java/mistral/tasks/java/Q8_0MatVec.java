@@ -35,4 +35,16 @@ final class Q8_0MatVec {
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
+
+    static void dequantize(MemorySegment w, long off, int cols, float[] dst, int dstOff) {
+        int L = F.length();
+        for (int b = 0; b < cols / 32; b++) {
+            long block = off + 34L * b;
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(DequantLayouts.SHORT, block)));
+            ByteVector q = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, w, block + 2, ByteOrder.LITTLE_ENDIAN);
+            for (int part = 0; part < 32 / L; part++) {
+                ((FloatVector) q.castShape(F, part)).mul(d).intoArray(dst, dstOff + 32 * b + part * L);
+            }
+        }
+    }
 }

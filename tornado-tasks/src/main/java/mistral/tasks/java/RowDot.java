@@ -14,7 +14,7 @@ public interface RowDot {
             case F16 -> F16MatVec::dot;
             case BF16 -> BF16MatVec::dot;
             case Q8_0 -> Q8_0MatVec::dot;
-            case Q4_0 -> Q4_0MatVec::dot;
+            case Q4_0 -> throw new IllegalArgumentException("Q4_0 needs the block sums of x: use Q4_0MatVec");
         };
     }
 }

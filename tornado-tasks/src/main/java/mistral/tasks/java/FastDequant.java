@@ -1,0 +1,24 @@
+package mistral.tasks.java;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import mistral.tasks.TensorType;
+import mistral.tasks.kernels.DequantLayouts;
+
+/** Vectorized row dequantization for the prefill matmul. */
+final class FastDequant {
+    private FastDequant() {
+    }
+
+    static void row(TensorType type, MemorySegment w, long off, int cols, float[] dst, int dstOff) {
+        switch (type) {
+            case F32 -> MemorySegment.copy(w, ValueLayout.JAVA_FLOAT_UNALIGNED, off, dst, dstOff, cols);
+            case F16 -> {
+                for (int i = 0; i < cols; i++) dst[dstOff + i] = Float.float16ToFloat(w.get(DequantLayouts.SHORT, off + 2L * i));
+            }
+            case BF16 -> BF16MatVec.dequantize(w, off, cols, dst, dstOff);
+            case Q8_0 -> Q8_0MatVec.dequantize(w, off, cols, dst, dstOff);
+            case Q4_0 -> Q4_0MatVec.dequantize(w, off, cols, dst, dstOff);
+        }
+    }
+}
