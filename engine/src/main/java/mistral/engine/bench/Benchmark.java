@@ -19,6 +19,7 @@ public final class Benchmark {
         }
     }
 
+    /** @param kvCacheBytes as the device reports its cache buffers' sizes (measured, not computed) */
     public record Result(Stats prefillTokS, Stats decodeTokS, double weightGbps, long kvCacheBytes, long deviceBytes) {
     }
 
@@ -31,7 +32,8 @@ public final class Benchmark {
         double[] prefill = new double[s.repeat()], decode = new double[s.repeat()];
         long kv, device;
         try (InferenceSession session = model.session(chunk, Rows.LAST, 0)) {
-            kv = session.cache().bytes();
+            kv = session.cache().layer().stream().mapToLong(l ->
+                    session.executor().allocatedBytes(l.keys()) + session.executor().allocatedBytes(l.values())).sum();
             device = session.executor().deviceBytes();
             progress.accept("warm-up");
             once(session, context, 0, Math.min(s.prompt(), 2 * chunk), Math.min(s.gen(), 8), new double[1], new double[1], 0);

@@ -4,7 +4,15 @@ import java.io.PrintStream;
 import java.util.Locale;
 import java.util.Set;
 import mistral.engine.api.MistralModel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import mistral.engine.bench.BenchReport;
 import mistral.engine.bench.Benchmark;
+import mistral.engine.bench.DeviceComparison;
+import mistral.tasks.Devices;
 
 /** Prefill and decode speed of one model on one device. */
 final class BenchCommand extends Command {
@@ -17,17 +25,25 @@ final class BenchCommand extends Command {
                   --repeat N           timed runs after a warm-up (default 3)
                   --depth N            context tokens already in the cache before the prompt (default 0)
                   --chunk-size N       prefill chunk (default: the window, at most the prompt)
-                  --json               {"device","model","prefill_tok_s","decode_tok_s","weight_gbps",...}
+  --json               {"device","model","prefill_tok_s","decode_tok_s","weight_gbps",...}
+                  --devices all|D1,D2  compare devices on a suite; writes results.json, results.csv,
+                                       report.md and report.png to --out
+                  --suite NAME         standard (prefill 512, decode 128, decode at 4k/16k depth) or quick
+                  --out DIR            where the comparison goes (default bench-results)
                 """ + MODEL_HELP;
     }
 
     @Override
     Set<String> valued() {
-        return flags(MODEL_FLAGS, "--prompt", "--gen", "--repeat", "--depth", "--chunk-size");
+        return flags(MODEL_FLAGS, "--prompt", "--gen", "--repeat", "--depth", "--chunk-size", "--devices", "--suite", "--out");
     }
 
     @Override
     void run(Args a, PrintStream out, PrintStream err) {
+        if (a.has("--devices")) {
+            compareDevices(a, out, err);
+            return;
+        }
         Benchmark.Settings s = new Benchmark.Settings(a.integer("--prompt", 512), a.integer("--gen", 128),
                 a.integer("--repeat", 3), a.integer("--depth", 0), a.integer("--chunk-size", 0));
         try (MistralModel model = MistralModel.load(modelPath(a), loadOptions(a))) {
@@ -53,5 +69,23 @@ final class BenchCommand extends Command {
                         r.prefillTokS().max(), r.decodeTokS().median(), s.gen(), r.decodeTokS().min(), r.decodeTokS().max(), r.weightGbps());
             }
         }
+    }
+
+    private void compareDevices(Args a, PrintStream out, PrintStream err) {
+        String spec = a.required("--devices");
+        List<String> devices = spec.equals("all") ? Devices.ids() : Arrays.asList(spec.split(","));
+        Path dir = Path.of(a.string("--out", "bench-results"));
+        List<DeviceComparison.Row> rows = DeviceComparison.run(modelPath(a), loadOptions(a), devices, a.string("--suite", "standard"),
+                a.integer("--repeat", 3), msg -> err.print("\r\u001b[2K" + msg));
+        err.println();
+        try {
+            BenchReport.write(rows, dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the report to " + dir + ": " + e.getMessage(), e);
+        }
+        for (DeviceComparison.Row r : rows) {
+            out.printf(Locale.ROOT, "%-10s %-24s %10.2f tok/s%n", r.device(), r.workload(), r.tokS().median());
+        }
+        out.println("wrote " + dir.resolve("results.json") + ", results.csv, report.md, report.png");
     }
 }

@@ -66,4 +66,26 @@ class SynthAndBenchTest {
         assertEquals(4L * 32 * 64 * 4 * 2, j.get("kv_cache_bytes").asLong());
         assertEquals(2, CliTest.run("bench", "--model", CliTest.F32, "--prompt", "5000").code());
     }
+
+    @Test
+    void deviceComparisonWritesTheFourFiles() throws Exception {
+        Path out = dir.resolve("cmp");
+        CliTest.Result r = CliTest.run("bench", "--model", CliTest.F32, "--devices", "java", "--suite", "quick", "--repeat", "1",
+                "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode rows = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("results.json").toFile());
+        assertEquals(3, rows.size()); // prefill 32, decode 8, decode 8 @64
+        assertEquals("prefill 32", rows.get(0).get("workload").asText());
+        for (JsonNode row : rows) {
+            assertTrue(row.get("tok_s").asDouble() > 0);
+            assertEquals(4L * 32 * 64 * 4 * 2, row.get("kv_cache_bytes").asLong(), "the measured rolling-buffer allocation");
+        }
+        assertEquals(4, java.nio.file.Files.readAllLines(out.resolve("results.csv")).size());
+        assertTrue(java.nio.file.Files.readString(out.resolve("report.md")).contains("| java | decode 8 @64 |"));
+        byte[] png = java.nio.file.Files.readAllBytes(out.resolve("report.png"));
+        assertEquals((byte) 0x89, png[0]);
+        assertEquals('P', png[1]);
+        assertTrue(png.length > 5000, "a chart, not an empty image");
+        assertEquals(1, CliTest.run("bench", "--model", CliTest.F32, "--devices", "java", "--suite", "nope", "--out", out.toString()).code());
+    }
 }

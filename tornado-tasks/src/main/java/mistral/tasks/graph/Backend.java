@@ -8,6 +8,9 @@ public interface Backend {
     /** Human-readable device name. */
     String description();
 
+    /** Driver or runtime version, for benchmark reports. */
+    String driver();
+
     /** Allocates the plan's buffers on the device, uploads the weights, prepares the kernels. */
     Executor compile(ExecutionPlan plan);
 }

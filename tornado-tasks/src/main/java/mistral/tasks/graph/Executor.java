@@ -18,6 +18,9 @@ public interface Executor extends AutoCloseable {
     /** Bytes this executor holds on its device (weights, activations, cache). */
     long deviceBytes();
 
+    /** Bytes the device actually allocated for one of the plan's buffers, as the device reports it. */
+    long allocatedBytes(Buffer buffer);
+
     /** Per-kernel time so far, if profiling was asked for; otherwise empty. */
     Profile profile();
 

@@ -29,6 +29,11 @@ public final class JavaBackend implements Backend {
     }
 
     @Override
+    public String driver() {
+        return "Java " + Runtime.version();
+    }
+
+    @Override
     public Executor compile(ExecutionPlan plan) {
         return new JavaExecutor(plan, threads, profile);
     }

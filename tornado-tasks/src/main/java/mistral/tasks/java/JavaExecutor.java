@@ -100,6 +100,13 @@ final class JavaExecutor implements Executor {
     }
 
     @Override
+    public long allocatedBytes(Buffer buffer) {
+        if (floats.containsKey(buffer)) return (long) floats.get(buffer).length * Float.BYTES;
+        if (ints.containsKey(buffer)) return (long) ints.get(buffer).length * Integer.BYTES;
+        return 0; // weights stay in the mapped file
+    }
+
+    @Override
     public Profile profile() {
         return profile == null ? new Profile() : profile;
     }

@@ -30,6 +30,7 @@ final class OpenCl {
     static final long CL_MEM_READ_WRITE = 1, CL_MEM_READ_ONLY = 4, CL_MEM_COPY_HOST_PTR = 32;
     static final long CL_QUEUE_PROFILING_ENABLE = 2;
     static final int CL_PROGRAM_BINARY_SIZES = 0x1165, CL_PROGRAM_BINARIES = 0x1166, CL_PROGRAM_BUILD_LOG = 0x1183;
+    static final int CL_MEM_SIZE = 0x1102;
     static final int CL_PROFILING_COMMAND_START = 0x1282, CL_PROFILING_COMMAND_END = 0x1283;
 
     private static final Linker LINKER = Linker.nativeLinker();
@@ -94,6 +95,7 @@ final class OpenCl {
     static final MethodHandle clEnqueueNDRangeKernel = fn("clEnqueueNDRangeKernel",
             status(ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
     static final MethodHandle clFinish = fn("clFinish", status(ADDRESS));
+    static final MethodHandle clGetMemObjectInfo = fn("clGetMemObjectInfo", status(ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, ADDRESS));
     static final MethodHandle clGetEventProfilingInfo = fn("clGetEventProfilingInfo", status(ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, ADDRESS));
     static final MethodHandle clReleaseEvent = fn("clReleaseEvent", status(ADDRESS));
     static final MethodHandle clReleaseMemObject = fn("clReleaseMemObject", status(ADDRESS));

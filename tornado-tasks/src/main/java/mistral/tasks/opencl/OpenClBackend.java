@@ -57,6 +57,11 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
+    public String driver() {
+        return device.platformName() + " " + device.driver();
+    }
+
+    @Override
     public Executor compile(ExecutionPlan plan) {
         return new OpenClExecutor(device, plan, profile);
     }

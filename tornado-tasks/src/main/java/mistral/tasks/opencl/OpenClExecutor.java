@@ -264,6 +264,17 @@ final class OpenClExecutor implements Executor {
     }
 
     @Override
+    public long allocatedBytes(Buffer buffer) {
+        MemorySegment mem = mems.get(buffer);
+        if (mem == null) return 0;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment size = a.allocate(ValueLayout.JAVA_LONG);
+            call(clGetMemObjectInfo, "clGetMemObjectInfo", mem, CL_MEM_SIZE, 8L, size, MemorySegment.NULL);
+            return size.get(ValueLayout.JAVA_LONG, 0);
+        }
+    }
+
+    @Override
     public Profile profile() {
         return profile == null ? new Profile() : profile;
     }
