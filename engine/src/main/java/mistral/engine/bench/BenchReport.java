@@ -22,8 +22,10 @@ public final class BenchReport {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("results.json"), json(rows));
         Files.writeString(dir.resolve("results.csv"), csv(rows));
-        Files.writeString(dir.resolve("report.md"), markdown(rows));
-        BitmapEncoder.saveBitmap(chart(rows), dir.resolve("report.png").toString(), BitmapEncoder.BitmapFormat.PNG);
+        // a jlink'd runtime without java.desktop (the GPU check's) can still write the rest
+        boolean canDraw = ModuleLayer.boot().findModule("java.desktop").isPresent();
+        Files.writeString(dir.resolve("report.md"), markdown(rows) + (canDraw ? "" : "\n(no chart: this Java runtime lacks java.desktop)\n"));
+        if (canDraw) BitmapEncoder.saveBitmap(chart(rows), dir.resolve("report.png").toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 
     static String json(List<DeviceComparison.Row> rows) {
