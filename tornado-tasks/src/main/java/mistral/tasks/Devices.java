@@ -24,6 +24,14 @@ public final class Devices {
                 throw new IllegalArgumentException("bad device '" + spec + "': expected opencl:N with N a number");
             }
         }
+        if (spec.equals("tornado")) return TornadoLoader.open(null, profile);
+        if (spec.startsWith("tornado:")) {
+            try {
+                return TornadoLoader.open(Integer.parseInt(spec.substring(8)), profile);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("bad device '" + spec + "': expected tornado:N with N a number");
+            }
+        }
         throw new IllegalArgumentException("unknown device '" + spec + "' (available: " + String.join(", ", ids()) + ")");
     }
 
@@ -31,6 +39,9 @@ public final class Devices {
         List<String> ids = new ArrayList<>();
         ids.add("java");
         for (ClDevice d : openClDevices()) ids.add("opencl:" + d.index());
+        if (TornadoLoader.unavailable().isEmpty()) {
+            for (int i = 0; i < TornadoLoader.describe().size(); i++) ids.add("tornado:" + i);
+        }
         return ids;
     }
 
@@ -40,6 +51,11 @@ public final class Devices {
         } catch (OpenClException e) {
             return List.of();
         }
+    }
+
+    /** Why {@code --device tornado} cannot be used in this JVM, if it cannot. */
+    public static Optional<String> tornadoUnavailable() {
+        return TornadoLoader.unavailable();
     }
 
     /** One line per device, for {@code mistral devices}; says why OpenCL is absent when it is. */
@@ -52,6 +68,9 @@ public final class Devices {
         } else {
             for (ClDevice d : ClDevice.all()) lines.add(String.format("%-10s %s", "opencl:" + d.index(), d.describe()));
         }
+        Optional<String> noTornado = TornadoLoader.unavailable();
+        if (noTornado.isPresent()) lines.add(String.format("%-10s %s", "tornado", "not available: " + noTornado.get()));
+        else lines.addAll(TornadoLoader.describe());
         return lines;
     }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
+import mistral.tasks.BackendComparison;
 import mistral.tasks.RandomWeights;
 import mistral.tasks.TensorType;
 import mistral.tasks.graph.Backend;
@@ -44,32 +45,8 @@ class OpenClKernelsTest {
         opencl = OpenClBackend.open(null, false);
     }
 
-    /** Builds the graph with `body` after an embed into x, runs steps on both backends, compares outputs. */
     static void compare(int width, F32Buffer out, Rows rows, Consumer<TaskGraph> body, Step... steps) {
-        TaskGraph g = new TaskGraph("t", CAP);
-        I32Buffer tokens = g.ints("tokens", CAP);
-        g.task(new Task.Embed(tokens, RandomWeights.tensor("table", TensorType.F32, 50, width, 7), g.floats("x", (long) CAP * width)));
-        body.accept(g);
-        ExecutionPlan plan = g.input(tokens).output(out).freeze();
-        try (Executor a = JAVA.compile(plan); Executor b = opencl.compile(plan)) {
-            for (Step s : steps) {
-                int[] ids = new int[s.n()];
-                for (int i = 0; i < ids.length; i++) ids[i] = (s.pos() * 7 + i * 13) % 50;
-                int count = (int) (rows == Rows.LAST ? out.length() : out.length() / CAP * s.n());
-                float[] expected = new float[count], actual = new float[count];
-                for (Executor e : new Executor[] {a, b}) {
-                    e.writeInput(ids, 0, ids.length);
-                    e.run(s);
-                }
-                a.readOutput(expected, count);
-                b.readOutput(actual, count);
-                double scale = 1;
-                for (float f : expected) scale = Math.max(scale, Math.abs(f));
-                for (int i = 0; i < count; i++) {
-                    assertEquals(expected[i], actual[i], 1e-5 * scale, "step " + s + " element " + i);
-                }
-            }
-        }
+        BackendComparison.compare(JAVA, opencl, CAP, width, out, rows, body, steps);
     }
 
     static F32Buffer x() {
