@@ -16,23 +16,19 @@ public final class Devices {
 
     public static Backend open(String spec, int threads, boolean profile) {
         if (spec == null || spec.equals("java") || spec.equals("cpu")) return new JavaBackend(threads, profile);
-        if (spec.equals("opencl")) return OpenClBackend.open(null, profile);
-        if (spec.startsWith("opencl:")) {
-            try {
-                return OpenClBackend.open(Integer.parseInt(spec.substring(7)), profile);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("bad device '" + spec + "': expected opencl:N with N a number");
-            }
-        }
-        if (spec.equals("tornado")) return TornadoLoader.open(null, profile);
-        if (spec.startsWith("tornado:")) {
-            try {
-                return TornadoLoader.open(Integer.parseInt(spec.substring(8)), profile);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("bad device '" + spec + "': expected tornado:N with N a number");
-            }
-        }
+        if (spec.equals("opencl") || spec.startsWith("opencl:")) return OpenClBackend.open(index(spec, "opencl"), profile);
+        if (spec.equals("tornado") || spec.startsWith("tornado:")) return TornadoLoader.open(index(spec, "tornado"), profile);
         throw new IllegalArgumentException("unknown device '" + spec + "' (available: " + String.join(", ", ids()) + ")");
+    }
+
+    /** N of "kind:N", or null for a bare "kind" (the backend's default device). */
+    private static Integer index(String spec, String kind) {
+        if (spec.equals(kind)) return null;
+        try {
+            return Integer.parseInt(spec.substring(kind.length() + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad device '" + spec + "': expected " + kind + ":N with N a number");
+        }
     }
 
     public static List<String> ids() {

@@ -70,10 +70,16 @@ public final class BenchReport {
     }
 
     static CategoryChart chart(List<DeviceComparison.Row> rows) {
-        CategoryChart chart = new CategoryChartBuilder().width(1000).height(560).title("tokens/s per device and workload")
+        CategoryChart chart = new CategoryChartBuilder().width(1000).height(560).title("tokens/s per device and workload (log scale)")
                 .xAxisTitle("workload").yAxisTitle("tokens/s").build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         chart.getStyler().setLabelsVisible(true);
+        // devices differ by orders of magnitude (a GPU against PoCL): a log axis keeps every bar visible
+        double min = rows.stream().mapToDouble(r -> r.tokS().median()).filter(v -> v > 0).min().orElse(1);
+        chart.getStyler().setYAxisLogarithmic(true);
+        chart.getStyler().setDecimalPattern("#,##0.#");
+        chart.getStyler().setYAxisDecimalPattern("#,##0");
+        chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(min))));
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
         List<String> workloads = new ArrayList<>(new LinkedHashSet<>(rows.stream().map(DeviceComparison.Row::workload).toList()));
         for (String device : new LinkedHashSet<>(rows.stream().map(DeviceComparison.Row::device).toList())) {

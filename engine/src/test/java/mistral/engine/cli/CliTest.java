@@ -106,5 +106,11 @@ class CliTest {
         assertEquals(1, run("generate", "--model", F32, "--prompt", "x", "--temperature", "-1").code());
         assertEquals(1, run("score", "--model", F32, "--token-ids", "1,99999").code());
         assertEquals(0, run("generate", "--help").code());
+        if (mistral.tasks.Devices.tornadoUnavailable().isPresent()) {
+            Result tornado = run("generate", "--model", F32, "--prompt", "x", "--device", "tornado");
+            assertEquals(1, tornado.code());
+            assertTrue(tornado.err().contains("TornadoVM"), tornado.err());
+        }
+        assertEquals(1, run("generate", "--model", F32, "--prompt", "x", "--device", "opencl:x").code());
     }
 }
