@@ -54,7 +54,7 @@ public final class Benchmark {
         long t0 = System.nanoTime();
         float[] logits = new float[0];
         float[][] last = {null};
-        session.feed(tokens, from, from + prompt, (p, l) -> last[0] = l);
+        session.feed(tokens, from, from + prompt, (p, l) -> last[0] = l.clone());
         logits = last[0];
         long t1 = System.nanoTime();
         for (int i = 0; i < gen; i++) logits = session.next(Sampler.argmax(logits));

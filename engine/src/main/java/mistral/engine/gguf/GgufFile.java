@@ -133,10 +133,6 @@ public final class GgufFile implements AutoCloseable {
         return version;
     }
 
-    public long fileBytes() {
-        return file.byteSize();
-    }
-
     public Map<String, Object> metadata() {
         return metadata;
     }

@@ -39,7 +39,7 @@ public final class InferenceSession implements AutoCloseable {
         this.chunkSize = chunkSize;
         this.rows = rows;
         this.cache = slots > 0
-                ? RollingKvCache.create(config.layers(), config.kvDim(), config.slidingWindow(), Math.max(slots, 1))
+                ? RollingKvCache.withSlots(config.layers(), config.kvDim(), config.slidingWindow(), slots)
                 : RollingKvCache.create(config.layers(), config.kvDim(), config.slidingWindow(), config.contextLength());
         ExecutionPlan plan = MistralGraph.build(config, weights, cache, chunkSize, rows);
         this.executor = backend.compile(plan);

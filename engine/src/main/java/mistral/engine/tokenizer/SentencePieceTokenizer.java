@@ -190,8 +190,4 @@ public final class SentencePieceTokenizer {
             default -> pieces[id].replace(SPACE, " ").getBytes(StandardCharsets.UTF_8);
         };
     }
-
-    boolean isControl(int id) {
-        return types[id] == CONTROL;
-    }
 }

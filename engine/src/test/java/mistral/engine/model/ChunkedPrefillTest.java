@@ -63,8 +63,13 @@ class ChunkedPrefillTest {
         try (InferenceSession rolling = model.session(1, Rows.ALL, 0)) {
             assertEquals(32, rolling.cache().slots());
         }
+        try (InferenceSession full = model.session(1, Rows.ALL, 4096)) {
+            assertEquals(4096, full.cache().slots());
+        }
         float[][] full = logits(1, 4096); // a slot per position: nothing is ever overwritten
-        assertEquals(0.0, maxDiff(tokenByToken, full), 1e-6);
+        // not bit-equal: the Vector API's lane reductions sum in a different order before and after
+        // C2 compiles them; a cache that loses or misplaces a position changes logits by > 0.1
+        assertTrue(maxDiff(tokenByToken, full) < 1e-5, "full cache vs rolling buffer");
         assertTrue(maxDiff(tokenByToken, logits(7, 4096)) < 1e-4);
     }
 

@@ -23,11 +23,6 @@ public final class Profile {
         return rows.isEmpty();
     }
 
-    public synchronized long calls(String kernel) {
-        Row r = rows.get(kernel);
-        return r == null ? 0 : r.calls;
-    }
-
     /** A table: kernel, calls, total ms, share of time, GB/s. */
     public synchronized String table() {
         long total = rows.values().stream().mapToLong(r -> r.nanos).sum();

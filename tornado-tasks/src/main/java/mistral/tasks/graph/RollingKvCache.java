@@ -14,7 +14,12 @@ import java.util.List;
 public record RollingKvCache(int layers, int kvDim, int slots, int window, List<KvCacheLayer> layer) {
 
     public static RollingKvCache create(int layers, int kvDim, int window, int context) {
-        int slots = slotsFor(window, context);
+        return withSlots(layers, kvDim, window, slotsFor(window, context));
+    }
+
+    /** A cache of exactly {@code slots} rows per layer (more than the window is allowed: the mask defines the window). */
+    public static RollingKvCache withSlots(int layers, int kvDim, int window, int slots) {
+        if (slots <= 0) throw new IllegalArgumentException("slots must be positive");
         List<KvCacheLayer> list = new ArrayList<>(layers);
         for (int l = 0; l < layers; l++) {
             list.add(new KvCacheLayer(
@@ -37,9 +42,5 @@ public record RollingKvCache(int layers, int kvDim, int slots, int window, List<
 
     public long bytes() {
         return bytes(layers, kvDim, slots);
-    }
-
-    public static int slotOf(int pos, int slots) {
-        return pos % slots;
     }
 }
