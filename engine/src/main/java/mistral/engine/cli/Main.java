@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import mistral.engine.gguf.GgufException;
 import mistral.engine.model.ContextOverflowException;
+import mistral.tasks.opencl.OpenClException;
 
 /** {@code mistral <command> [options]}: exit 0 on success, 1 on failure, 2 on bad usage. */
 public final class Main {
@@ -56,7 +57,7 @@ public final class Main {
         } catch (UsageException e) {
             err.println("error: " + e.getMessage());
             return 2;
-        } catch (GgufException | ContextOverflowException | IllegalArgumentException | IllegalStateException e) {
+        } catch (GgufException | ContextOverflowException | IllegalArgumentException | IllegalStateException | OpenClException e) {
             err.println("error: " + e.getMessage());
             return 1;
         } catch (OutOfMemoryError e) {
