@@ -94,11 +94,13 @@ public final class InferenceSession implements AutoCloseable {
         }
     }
 
-    /** Logits after feeding the tokens (LAST rows). */
+    /**
+     * Logits after feeding the tokens (LAST rows). The array is the session's own and is
+     * overwritten by the next call: decoding allocates nothing per token.
+     */
     public float[] next(int... tokens) {
-        float[] out = new float[config.vocabSize()];
-        feed(tokens, 0, tokens.length, (pos, logits) -> System.arraycopy(logits, 0, out, 0, out.length));
-        return out;
+        feed(tokens, 0, tokens.length, (pos, logits) -> { });
+        return row;
     }
 
     public void reset() {

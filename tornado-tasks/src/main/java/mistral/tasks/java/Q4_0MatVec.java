@@ -55,10 +55,9 @@ final class Q4_0MatVec {
         return (FloatVector) (high ? q.lanewise(VectorOperators.LSHR, 4).and(0x0F) : q.and(0x0F)).convertShape(VectorOperators.I2F, F, 0);
     }
 
-    /** Sums of x over each 32-block. */
-    static float[] blockSums(float[] x, int xOff, int cols) {
-        float[] sums = new float[cols / 32];
-        for (int b = 0; b < sums.length; b++) {
+    /** Sums of x over each 32-block, into sums[0 .. cols/32). */
+    static float[] blockSums(float[] x, int xOff, int cols, float[] sums) {
+        for (int b = 0; b < cols / 32; b++) {
             float s = 0;
             for (int i = 0; i < 32; i++) s += x[xOff + 32 * b + i];
             sums[b] = s;
