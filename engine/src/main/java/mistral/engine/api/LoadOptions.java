@@ -8,10 +8,13 @@ import mistral.tasks.java.JavaBackend;
  *
  * @param device  {@code java}, later {@code opencl[:N]}, ...
  * @param profile gather per-kernel timings
+ * @param mmapWeights the CPU backend reads weights from the file mapping instead of a copy in memory
+ *                    (less memory, slower decoding)
  */
-public record LoadOptions(String device, int threads, Integer slidingWindow, String preset, Integer context, boolean profile) {
+public record LoadOptions(String device, int threads, Integer slidingWindow, String preset, Integer context, boolean profile,
+                          boolean mmapWeights) {
     public static LoadOptions defaults() {
-        return new LoadOptions("java", JavaBackend.defaultThreads(), null, null, null, false);
+        return new LoadOptions("java", JavaBackend.defaultThreads(), null, null, null, false, false);
     }
 
     public LoadOptions {
@@ -20,19 +23,19 @@ public record LoadOptions(String device, int threads, Integer slidingWindow, Str
     }
 
     public LoadOptions withDevice(String d) {
-        return new LoadOptions(d, threads, slidingWindow, preset, context, profile);
+        return new LoadOptions(d, threads, slidingWindow, preset, context, profile, mmapWeights);
     }
 
     public LoadOptions withThreads(int t) {
-        return new LoadOptions(device, t, slidingWindow, preset, context, profile);
+        return new LoadOptions(device, t, slidingWindow, preset, context, profile, mmapWeights);
     }
 
     public LoadOptions withSlidingWindow(Integer w) {
-        return new LoadOptions(device, threads, w, preset, context, profile);
+        return new LoadOptions(device, threads, w, preset, context, profile, mmapWeights);
     }
 
     public LoadOptions withContext(Integer c) {
-        return new LoadOptions(device, threads, slidingWindow, preset, c, profile);
+        return new LoadOptions(device, threads, slidingWindow, preset, c, profile, mmapWeights);
     }
 
     ConfigResolver.Overrides overrides() {

@@ -1,5 +1,6 @@
 package mistral.engine.api;
 
+import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import mistral.engine.gguf.GgufFile;
 import mistral.engine.model.ConfigResolver;
@@ -31,7 +32,11 @@ public final class MistralModel implements AutoCloseable {
     private final MistralWeights weights;
     private final Backend backend;
 
-    private MistralModel(GgufFile gguf, ModelConfig config, SentencePieceTokenizer tokenizer, MistralWeights weights, Backend backend) {
+    private final Arena memory;
+
+    private MistralModel(GgufFile gguf, ModelConfig config, SentencePieceTokenizer tokenizer, MistralWeights weights, Backend backend,
+                         Arena memory) {
+        this.memory = memory;
         this.gguf = gguf;
         this.config = config;
         this.tokenizer = tokenizer;
@@ -46,7 +51,12 @@ public final class MistralModel implements AutoCloseable {
             SentencePieceTokenizer tokenizer = SentencePieceTokenizer.fromGguf(gguf);
             MistralWeights weights = MistralWeights.load(gguf, config);
             Backend backend = Devices.open(options.device(), options.threads(), options.profile());
-            return new MistralModel(gguf, config, tokenizer, weights, backend);
+            Arena memory = null;
+            if (backend.id().equals("java") && !options.mmapWeights()) {
+                memory = Arena.ofShared(); // the CPU reads weights faster from anonymous memory than from the mapping
+                weights = weights.copyTo(memory);
+            }
+            return new MistralModel(gguf, config, tokenizer, weights, backend, memory);
         } catch (RuntimeException e) {
             gguf.close();
             throw e;
@@ -140,6 +150,7 @@ public final class MistralModel implements AutoCloseable {
 
     @Override
     public void close() {
+        if (memory != null) memory.close();
         gguf.close();
     }
 }

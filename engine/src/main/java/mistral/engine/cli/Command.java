@@ -19,14 +19,15 @@ abstract class Command {
               --preset NAME        config preset from configs/ when the file lacks the window
               --context N          context length (default: the model's, at most 8192)
               --verbose            print the resolved config
-              --profile            print per-kernel timings""";
+              --profile            print per-kernel timings
+              --mmap               java device: read weights from the file mapping (less memory, slower)""";
 
     abstract String help();
 
     abstract Set<String> valued();
 
     Set<String> switches() {
-        return Set.of("--json", "--verbose", "--profile");
+        return Set.of("--json", "--verbose", "--profile", "--mmap");
     }
 
     abstract void run(Args a, PrintStream out, PrintStream err);
@@ -43,6 +44,7 @@ abstract class Command {
 
     static LoadOptions loadOptions(Args a) {
         return new LoadOptions(a.string("--device", "java"), a.integer("--threads", JavaBackend.defaultThreads()),
-                a.integerOrNull("--sliding-window"), a.string("--preset", null), a.integerOrNull("--context"), a.has("--profile"));
+                a.integerOrNull("--sliding-window"), a.string("--preset", null), a.integerOrNull("--context"), a.has("--profile"),
+                a.has("--mmap"));
     }
 }

