@@ -7,37 +7,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.function.Consumer;
-import mistral.tasks.BackendComparison;
+import mistral.tasks.KernelParityContract;
 import mistral.tasks.RandomWeights;
 import mistral.tasks.TensorType;
 import mistral.tasks.graph.Backend;
 import mistral.tasks.graph.ExecutionPlan;
-import mistral.tasks.graph.Executor;
 import mistral.tasks.graph.F32Buffer;
 import mistral.tasks.graph.I32Buffer;
-import mistral.tasks.graph.KvCacheLayer;
-import mistral.tasks.graph.Step;
 import mistral.tasks.graph.Task;
-import mistral.tasks.graph.Task.Rows;
 import mistral.tasks.graph.TaskGraph;
-import mistral.tasks.graph.WeightTensor;
-import mistral.tasks.java.JavaBackend;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
-/**
- * Each OpenCL kernel against the Java backend (whose kernels are tested against the plain-Java
- * references). Activations are injected with an Embed of a random F32 table.
- * Tolerance: float32 with a different summation order, 1e-5 relative to the largest value.
- */
-class OpenClKernelsTest {
-    static final int CAP = 12, DIM = 64;
+/** Every kernel on the OpenCL device (the shared contract), plus what only OpenCL has: binary cache, limits. */
+class OpenClKernelsTest extends KernelParityContract {
     static Backend opencl;
-    static final Backend JAVA = new JavaBackend(2, false);
 
     @BeforeAll
     static void device() {
@@ -45,62 +30,9 @@ class OpenClKernelsTest {
         opencl = OpenClBackend.open(null, false);
     }
 
-    static void compare(int width, F32Buffer out, Rows rows, Consumer<TaskGraph> body, Step... steps) {
-        BackendComparison.compare(JAVA, opencl, CAP, width, out, rows, body, steps);
-    }
-
-    static F32Buffer x() {
-        return new F32Buffer("x", (long) CAP * DIM);
-    }
-
-    @ParameterizedTest
-    @EnumSource(TensorType.class)
-    void matMul(TensorType type) {
-        WeightTensor w = RandomWeights.tensor("w", type, 72, DIM, 3);
-        F32Buffer out = new F32Buffer("out", CAP * 72L);
-        compare(DIM, out, Rows.ALL, g -> g.task(new Task.MatMul(w, x(), out, Rows.ALL)), new Step(0, 1), new Step(1, 12), new Step(13, 9));
-        F32Buffer last = new F32Buffer("last", 72);
-        compare(DIM, last, Rows.LAST, g -> g.task(new Task.MatMul(w, x(), last, Rows.LAST)), new Step(0, 5), new Step(5, 1));
-    }
-
-    @ParameterizedTest
-    @EnumSource(TensorType.class)
-    void embed(TensorType type) {
-        WeightTensor table = RandomWeights.tensor("emb", type, 50, DIM, 5);
-        F32Buffer out = new F32Buffer("e", (long) CAP * DIM);
-        compare(DIM, out, Rows.ALL, g -> g.task(new Task.Embed(g.ints("tokens", CAP), table, out)), new Step(0, 7));
-    }
-
-    @Test
-    void rmsNormRopeSwiGluAdd() {
-        WeightTensor norm = RandomWeights.tensor("norm", TensorType.F32, 1, DIM, 9);
-        float[] f = mistral.tasks.kernels.ReferenceKernels.ropeFrequencies(10000f, 16);
-        WeightTensor freqs = RandomWeights.tensor("unused", TensorType.F32, 1, 8, 1);
-        java.lang.foreign.MemorySegment.copy(f, 0, freqs.data(), java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, 0, 8);
-        F32Buffer y = new F32Buffer("y", (long) CAP * DIM);
-        compare(DIM, y, Rows.ALL, g -> g
-                .task(new Task.RmsNorm(x(), norm, y, DIM, 1e-5f))
-                .task(new Task.Rope(y, freqs, 4, 16))
-                .task(new Task.SwiGlu(y, x(), DIM))
-                .task(new Task.Add(y, x(), DIM)), new Step(0, 3), new Step(3, 12), new Step(4000, 2));
-    }
-
-    @Test
-    void windowedAttentionOverTheRollingCache() {
-        int heads = 4, kvHeads = 2, headDim = 16, kvDim = kvHeads * headDim, slots = 8, window = 8;
-        // q = x (64 = 4 heads x 16); k, v = the first 32 floats of rope-free projections of x
-        WeightTensor wk = RandomWeights.tensor("wk", TensorType.F32, kvDim, DIM, 11);
-        WeightTensor wv = RandomWeights.tensor("wv", TensorType.F32, kvDim, DIM, 12);
-        KvCacheLayer cache = new KvCacheLayer(new F32Buffer("ck", (long) slots * kvDim), new F32Buffer("cv", (long) slots * kvDim), slots, kvDim);
-        F32Buffer k = new F32Buffer("k", (long) CAP * kvDim), v = new F32Buffer("v", (long) CAP * kvDim);
-        F32Buffer out = new F32Buffer("att", (long) CAP * DIM);
-        compare(DIM, out, Rows.ALL, g -> g
-                .task(new Task.MatMul(wk, x(), k, Rows.ALL))
-                .task(new Task.MatMul(wv, x(), v, Rows.ALL))
-                .task(new Task.Attention(x(), k, v, cache, out, heads, kvHeads, headDim, window))
-                .task(new Task.KvStore(k, v, cache)),
-                // prefill chunks that wrap the cache, a chunk longer than the cache, then decode steps
-                new Step(0, 5), new Step(5, 6), new Step(11, 12), new Step(23, 1), new Step(24, 1), new Step(25, 3));
+    @Override
+    protected Backend backend() {
+        return opencl;
     }
 
     @Test
