@@ -3,6 +3,7 @@ package mistral.tasks.opencl;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,10 +40,10 @@ public record ClDevice(int index, MemorySegment platform, MemorySegment device, 
                     MemorySegment dev = devices.getAtIndex(ValueLayout.ADDRESS, d);
                     out.add(new ClDevice(out.size(), platform, dev, pname, deviceString(dev, CL_DEVICE_NAME).trim(),
                             deviceString(dev, CL_DEVICE_VENDOR), deviceString(dev, CL_DRIVER_VERSION),
-                            deviceString(dev, CL_DEVICE_VERSION), deviceLong(dev, CL_DEVICE_TYPE),
-                            (int) deviceInt(dev, CL_DEVICE_MAX_COMPUTE_UNITS), deviceLong(dev, CL_DEVICE_GLOBAL_MEM_SIZE),
-                            deviceLong(dev, CL_DEVICE_MAX_MEM_ALLOC_SIZE), deviceLong(dev, CL_DEVICE_LOCAL_MEM_SIZE),
-                            (int) deviceLong(dev, CL_DEVICE_MAX_WORK_GROUP_SIZE),
+                            deviceString(dev, CL_DEVICE_VERSION), deviceNumber(dev, CL_DEVICE_TYPE, 8),
+                            (int) deviceNumber(dev, CL_DEVICE_MAX_COMPUTE_UNITS, 4), deviceNumber(dev, CL_DEVICE_GLOBAL_MEM_SIZE, 8),
+                            deviceNumber(dev, CL_DEVICE_MAX_MEM_ALLOC_SIZE, 8), deviceNumber(dev, CL_DEVICE_LOCAL_MEM_SIZE, 8),
+                            (int) deviceNumber(dev, CL_DEVICE_MAX_WORK_GROUP_SIZE, 8),
                             deviceString(dev, CL_DEVICE_EXTENSIONS).contains("cl_khr_fp16")));
                 }
             }
@@ -71,39 +72,31 @@ public record ClDevice(int index, MemorySegment platform, MemorySegment device, 
                 maxAlloc / (double) (1L << 30), fp16 ? "yes" : "no", driver);
     }
 
-    private static String platformString(MemorySegment platform, int param) throws Throwable {
+    private static String platformString(MemorySegment platform, int param) {
+        return infoString(clGetPlatformInfo, "clGetPlatformInfo", platform, param);
+    }
+
+    private static String deviceString(MemorySegment dev, int param) {
+        return infoString(clGetDeviceInfo, "clGetDeviceInfo", dev, param);
+    }
+
+    /** clGet*Info for a string: ask for the size, then the bytes. */
+    private static String infoString(MethodHandle fn, String what, MemorySegment handle, int param) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment size = a.allocate(ValueLayout.JAVA_LONG);
-            call(clGetPlatformInfo, "clGetPlatformInfo", platform, param, 0L, MemorySegment.NULL, size);
+            call(fn, what, handle, param, 0L, MemorySegment.NULL, size);
             MemorySegment buf = a.allocate(Math.max(1, size.get(ValueLayout.JAVA_LONG, 0)));
-            call(clGetPlatformInfo, "clGetPlatformInfo", platform, param, buf.byteSize(), buf, MemorySegment.NULL);
+            call(fn, what, handle, param, buf.byteSize(), buf, MemorySegment.NULL);
             return buf.getString(0, StandardCharsets.UTF_8);
         }
     }
 
-    private static String deviceString(MemorySegment dev, int param) throws Throwable {
+    /** A numeric device property of {@code bytes} bytes (4 for cl_uint, 8 for cl_ulong and size_t). */
+    private static long deviceNumber(MemorySegment dev, int param, int bytes) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment size = a.allocate(ValueLayout.JAVA_LONG);
-            call(clGetDeviceInfo, "clGetDeviceInfo", dev, param, 0L, MemorySegment.NULL, size);
-            MemorySegment buf = a.allocate(Math.max(1, size.get(ValueLayout.JAVA_LONG, 0)));
-            call(clGetDeviceInfo, "clGetDeviceInfo", dev, param, buf.byteSize(), buf, MemorySegment.NULL);
-            return buf.getString(0, StandardCharsets.UTF_8);
-        }
-    }
-
-    private static long deviceLong(MemorySegment dev, int param) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment v = a.allocate(ValueLayout.JAVA_LONG);
-            call(clGetDeviceInfo, "clGetDeviceInfo", dev, param, 8L, v, MemorySegment.NULL);
+            MemorySegment v = a.allocate(8); // zeroed: a 4-byte answer reads back as its value (little-endian)
+            call(clGetDeviceInfo, "clGetDeviceInfo", dev, param, (long) bytes, v, MemorySegment.NULL);
             return v.get(ValueLayout.JAVA_LONG, 0);
-        }
-    }
-
-    private static long deviceInt(MemorySegment dev, int param) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment v = a.allocate(ValueLayout.JAVA_INT);
-            call(clGetDeviceInfo, "clGetDeviceInfo", dev, param, 4L, v, MemorySegment.NULL);
-            return v.get(ValueLayout.JAVA_INT, 0);
         }
     }
 }
