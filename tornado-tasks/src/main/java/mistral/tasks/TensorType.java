@@ -1,15 +1,22 @@
 package mistral.tasks;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Weight storage formats, with their GGML type ids. Quantized types store blocks of 32 weights. */
+/**
+ * Weight storage formats, with their GGML type ids. Quantized types store blocks of 32 weights;
+ * {@link #Q4_0_X4} is not a file format but the Java backend's in-memory regrouping of Q4_0
+ * ({@link mistral.tasks.kernels.Q4_0X4}), with no GGML id.
+ */
 public enum TensorType {
     F32(0, 1, 4),
     F16(1, 1, 2),
     Q4_0(2, 32, 18),
     Q8_0(8, 32, 34),
-    BF16(30, 1, 2);
+    BF16(30, 1, 2),
+    Q4_0_X4(-1, 128, 80);
 
     public final int ggmlId;
     public final int blockSize;
@@ -31,9 +38,19 @@ public enum TensorType {
 
     public static Optional<TensorType> fromGgml(int id) {
         for (TensorType t : values()) {
-            if (t.ggmlId == id) return Optional.of(t);
+            if (t.inFiles() && t.ggmlId == id) return Optional.of(t);
         }
         return Optional.empty();
+    }
+
+    /** Whether GGUF files store this type (every type but the Java backend's own layouts). */
+    public boolean inFiles() {
+        return ggmlId >= 0;
+    }
+
+    /** The types a GGUF file may use, for messages and option parsing. */
+    public static List<TensorType> fileTypes() {
+        return Arrays.stream(values()).filter(TensorType::inFiles).toList();
     }
 
     private static final Map<Integer, String> GGML_NAMES = Map.ofEntries(

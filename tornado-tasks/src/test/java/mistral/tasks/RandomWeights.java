@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
 import mistral.tasks.graph.WeightTensor;
+import mistral.tasks.kernels.Q4_0X4;
 import mistral.tasks.kernels.Quantize;
 
 /** Random tensors for kernel tests. */
@@ -17,7 +18,14 @@ public final class RandomWeights {
         return a;
     }
 
+    /** Q4_0_X4 is quantized as Q4_0 and regrouped, as the Java backend does at load. */
     public static WeightTensor tensor(String name, TensorType type, int rows, int cols, long seed) {
+        if (type == TensorType.Q4_0_X4) {
+            WeightTensor q4 = tensor(name, TensorType.Q4_0, rows, cols, seed);
+            MemorySegment seg = Arena.ofAuto().allocate((long) rows * type.bytesFor(cols), 16);
+            Q4_0X4.regroup(q4.data(), seg, 0, rows, cols);
+            return new WeightTensor(name, type, rows, cols, seg);
+        }
         float[] w = floats(new Random(seed), rows * cols, 0.5f);
         MemorySegment seg = Arena.ofAuto().allocate((long) rows * type.bytesFor(cols), 16);
         for (int r = 0; r < rows; r++) Quantize.row(type, w, r * cols, cols, seg, r * type.bytesFor(cols));

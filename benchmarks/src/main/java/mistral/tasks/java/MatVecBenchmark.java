@@ -37,7 +37,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class MatVecBenchmark {
-    @Param({"Q4_0", "Q8_0", "F16", "BF16", "F32"})
+    @Param({"Q4_0_X4", "Q4_0", "Q8_0", "F16", "BF16", "F32"})
     public String type;
 
     @Param({"1"})
@@ -64,13 +64,15 @@ public class MatVecBenchmark {
         copies = new WeightTensor[n];
         Random r = new Random(1);
         float[] row = new float[COLS];
+        TensorType stored = t == TensorType.Q4_0_X4 ? TensorType.Q4_0 : t; // regrouped after quantizing, as at load
         for (int c = 0; c < n; c++) {
-            MemorySegment seg = Arena.global().allocate(bytes, 64);
+            MemorySegment seg = Arena.global().allocate((long) ROWS * stored.bytesFor(COLS), 64);
             for (int i = 0; i < ROWS; i++) {
                 if (c == 0 || i % 64 == 0) for (int j = 0; j < COLS; j++) row[j] = (float) r.nextGaussian() * 0.02f;
-                Quantize.row(t, row, 0, COLS, seg, i * t.bytesFor(COLS));
+                Quantize.row(stored, row, 0, COLS, seg, i * stored.bytesFor(COLS));
             }
-            copies[c] = new WeightTensor("w" + c, t, ROWS, COLS, seg);
+            WeightTensor w = new WeightTensor("w" + c, stored, ROWS, COLS, seg);
+            copies[c] = t == stored ? w : new JavaBackend(1, false).prepare(w, Arena.global());
         }
         x = new float[COLS * tokens];
         for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();

@@ -34,9 +34,12 @@ public final class MistralModel implements AutoCloseable {
 
     private final Arena memory;
 
+    private final long fileBytesPerToken;
+
     private MistralModel(GgufFile gguf, ModelConfig config, SentencePieceTokenizer tokenizer, MistralWeights weights, Backend backend,
-                         Arena memory) {
+                         Arena memory, long fileBytesPerToken) {
         this.memory = memory;
+        this.fileBytesPerToken = fileBytesPerToken;
         this.gguf = gguf;
         this.config = config;
         this.tokenizer = tokenizer;
@@ -46,18 +49,17 @@ public final class MistralModel implements AutoCloseable {
 
     public static MistralModel load(Path file, LoadOptions options) {
         GgufFile gguf = GgufFile.open(file);
+        Arena memory = options.mmapWeights() ? null : Arena.ofShared();
         try {
             ModelConfig config = ConfigResolver.resolve(gguf, options.overrides());
             SentencePieceTokenizer tokenizer = SentencePieceTokenizer.fromGguf(gguf);
             MistralWeights weights = MistralWeights.load(gguf, config);
             Backend backend = Devices.open(options.device(), options.threads(), options.profile());
-            Arena memory = null;
-            if (backend.id().equals("java") && !options.mmapWeights()) {
-                memory = Arena.ofShared(); // the CPU reads weights faster from anonymous memory than from the mapping
-                weights = weights.copyTo(memory);
-            }
-            return new MistralModel(gguf, config, tokenizer, weights, backend, memory);
-        } catch (RuntimeException e) {
+            long fileBytesPerToken = weights.bytesPerToken();
+            if (memory != null) weights = weights.map(w -> backend.prepare(w, memory));
+            return new MistralModel(gguf, config, tokenizer, weights, backend, memory, fileBytesPerToken);
+        } catch (RuntimeException | Error e) {
+            if (memory != null) memory.close();
             gguf.close();
             throw e;
         }
@@ -73,6 +75,14 @@ public final class MistralModel implements AutoCloseable {
 
     public MistralWeights weights() {
         return weights;
+    }
+
+    /**
+     * Bytes of the file's weights one decoded token reads (every matrix once): the figure for
+     * "weight bandwidth", whatever layout the backend holds them in.
+     */
+    public long weightBytesPerToken() {
+        return fileBytesPerToken;
     }
 
     public Backend backend() {

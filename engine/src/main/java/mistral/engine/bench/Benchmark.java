@@ -45,7 +45,7 @@ public final class Benchmark {
             }
         }
         Stats d = Stats.of(decode);
-        return new Result(Stats.of(prefill), d, model.weights().bytesPerToken() * d.median() / 1e9, kv, device);
+        return new Result(Stats.of(prefill), d, model.weightBytesPerToken() * d.median() / 1e9, kv, device);
     }
 
     private static void once(InferenceSession session, int[] tokens, int from, int prompt, int gen,

@@ -20,7 +20,7 @@ abstract class Command {
               --context N          context length (default: the model's, at most 8192)
               --verbose            print the resolved config
               --profile            print per-kernel timings
-              --mmap               java device: read weights from the file mapping (less memory, slower)""";
+              --mmap               java device: read weights from the file mapping (less memory, slower; Q4_0 not regrouped)""";
 
     abstract String help();
 

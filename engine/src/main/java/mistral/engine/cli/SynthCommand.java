@@ -44,6 +44,7 @@ final class SynthCommand extends Command {
         TensorType type;
         try {
             type = TensorType.valueOf(a.required("--type").toUpperCase(Locale.ROOT));
+            if (!type.inFiles()) throw new IllegalArgumentException();
         } catch (IllegalArgumentException e) {
             throw new UsageException("synth: --type must be one of F32, F16, BF16, Q8_0, Q4_0");
         }

@@ -193,7 +193,7 @@ public final class GgufFile implements AutoCloseable {
         if (t == null) throw new GgufException(path, "missing tensor " + name);
         TensorType type = TensorType.fromGgml(t.ggmlType()).orElseThrow(() -> new GgufException(path,
                 "tensor " + name + " has type " + TensorType.ggmlName(t.ggmlType())
-                        + ", which this engine does not support (supported: " + Arrays.toString(TensorType.values()) + ")"));
+                        + ", which this engine does not support (supported: " + TensorType.fileTypes() + ")"));
         if (t.dims().length > 2) throw new GgufException(path, "tensor " + name + " has " + t.dims().length + " dimensions, expected 1 or 2");
         long cols = t.dims()[0];
         long rows = t.dims().length == 2 ? t.dims()[1] : 1;

@@ -140,6 +140,7 @@ public final class SyntheticModel {
             case Q4_0 -> 2;
             case Q8_0 -> 7;
             case BF16 -> 32;
+            case Q4_0_X4 -> throw new IllegalArgumentException("Q4_0_X4 is the Java backend's in-memory layout, not a file type");
         };
     }
 

@@ -19,6 +19,7 @@ final class FastDequant {
             case BF16 -> BF16MatVec.dequantize(w, off, cols, dst, dstOff);
             case Q8_0 -> Q8_0MatVec.dequantize(w, off, cols, dst, dstOff);
             case Q4_0 -> Q4_0MatVec.dequantize(w, off, cols, dst, dstOff);
+            case Q4_0_X4 -> Q4_0X4MatVec.dequantize(w, off, cols, dst, dstOff);
         }
     }
 }

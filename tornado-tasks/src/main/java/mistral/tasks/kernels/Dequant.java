@@ -48,6 +48,7 @@ public final class Dequant {
                     }
                 }
             }
+            case Q4_0_X4 -> Q4_0X4.dequantize(w, offset, cols, dst, dstOff);
         }
     }
 }

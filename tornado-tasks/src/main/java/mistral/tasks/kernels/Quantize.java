@@ -54,6 +54,7 @@ public final class Quantize {
                     }
                 }
             }
+            case Q4_0_X4 -> throw new IllegalArgumentException("Q4_0_X4 is made from Q4_0 by Q4_0X4.regroup, not quantized directly");
         }
     }
 

@@ -82,6 +82,7 @@ final class TornadoExecutor implements Executor {
                 case F16 -> w.rows() == 1 ? floats(w) : ShortArray.fromSegment(w.data());
                 case BF16 -> floats(w);
                 case Q8_0, Q4_0 -> w.rows() == 1 ? floats(w) : repack(w);
+                case Q4_0_X4 -> throw new IllegalArgumentException(w.name() + ": Q4_0_X4 is the Java backend's layout");
             };
         };
     }
