@@ -23,7 +23,9 @@ public final class ParallelFor implements AutoCloseable {
     private volatile long generation;
     private volatile boolean closed;
     private volatile Body body;
-    private volatile int count, parts;
+    private volatile int count, parts, chunk;
+    /** The next unclaimed index of the current loop. */
+    private final AtomicInteger next = new AtomicInteger();
     private volatile Throwable failure;
 
     public ParallelFor(int threads) {
@@ -40,9 +42,15 @@ public final class ParallelFor implements AutoCloseable {
         return threads;
     }
 
-    /** Runs body over [0, count) in up to {@code threads} contiguous slices of at least {@code grain} indices. */
+    /**
+     * Runs body over [0, count) on up to {@code threads} threads, each claiming contiguous chunks
+     * of at least {@code grain} indices until none are left. Chunks rather than one fixed slice
+     * per thread: on a shared VM one vCPU is often slower for a while, and with fixed halves the
+     * other then waits at the end of every loop.
+     */
     public void range(int count, int grain, Body body) {
-        int parts = Math.min(threads, Math.max(1, count / Math.max(1, grain)));
+        grain = Math.max(1, grain);
+        int parts = Math.min(threads, Math.max(1, count / grain));
         if (parts <= 1) {
             body.run(0, count);
             return;
@@ -50,20 +58,21 @@ public final class ParallelFor implements AutoCloseable {
         this.body = body;
         this.count = count;
         this.parts = parts;
+        this.chunk = Math.max(grain, (count + 8 * parts - 1) / (8 * parts));
         this.failure = null;
+        next.set(0);
         pending.set(parts - 1);
         generation++; // publishes the fields above to the workers
         for (Thread w : workers) LockSupport.unpark(w);
-        slice(0, parts, count, body);
+        claim(count, chunk, body);
         while (pending.get() > 0) Thread.onSpinWait();
         Throwable f = failure;
         if (f instanceof RuntimeException r) throw r;
         if (f instanceof Error e) throw e;
     }
 
-    private static void slice(int part, int parts, int count, Body body) {
-        long start = (long) count * part / parts, end = (long) count * (part + 1) / parts;
-        body.run((int) start, (int) end);
+    private void claim(int count, int chunk, Body body) {
+        for (int start; (start = next.getAndAdd(chunk)) < count; ) body.run(start, Math.min(count, start + chunk));
     }
 
     private void work(int part) {
@@ -78,7 +87,7 @@ public final class ParallelFor implements AutoCloseable {
             seen = generation;
             if (part < parts) {
                 try {
-                    slice(part, parts, count, body);
+                    claim(count, chunk, body);
                 } catch (Throwable t) {
                     failure = t;
                 } finally {
