@@ -41,6 +41,14 @@ final class JavaKernels {
                 });
                 return;
             }
+            if (w.type() == TensorType.Q4_0_X4) {
+                if (Q4_0X4MatVec.prefersRowPairs(cols)) { // two lambdas: one kernel per compiled method
+                    parallel.range(w.rows(), 16, (start, end) -> Q4_0X4MatVec.matVecRowPairs(w.data(), rowBytes, start, end, x, xOff, cols, out));
+                } else {
+                    parallel.range(w.rows(), 16, (start, end) -> Q4_0X4MatVec.matVec(w.data(), rowBytes, start, end, x, xOff, cols, out));
+                }
+                return;
+            }
             RowDot dot = RowDot.of(w.type());
             parallel.range(w.rows(), 16, (start, end) -> {
                 for (int r = start; r < end; r++) out[r] = dot.dot(w.data(), r * rowBytes, x, xOff, cols);

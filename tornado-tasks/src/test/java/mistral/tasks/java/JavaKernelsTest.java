@@ -61,6 +61,18 @@ class JavaKernelsTest {
         }
     }
 
+    /** Rows wider than L1 holds x take the two-rows-at-a-time kernel; 37 rows leave odd chunks. */
+    @Test
+    void wideQ4_0_X4RowsEqualReference() {
+        int rows = 37, cols = Q4_0X4MatVec.L1_COLS + 256;
+        WeightTensor w = RandomWeights.tensor("w", TensorType.Q4_0_X4, rows, cols, 8);
+        float[] x = RandomWeights.floats(new Random(9), cols, 1f);
+        float[] expected = new float[rows], actual = new float[rows];
+        ReferenceKernels.matMul(w, x, expected, Rows.ALL, new Step(0, 1));
+        FAST.matMul(w, x, actual, Rows.ALL, new Step(0, 1));
+        assertClose(expected, actual, rows, 1e-5, "Q4_0_X4 " + cols + " columns");
+    }
+
     @ParameterizedTest
     @EnumSource(TensorType.class)
     void quantizationRoundTripsWithinTheFormatsPrecision(TensorType type) {
