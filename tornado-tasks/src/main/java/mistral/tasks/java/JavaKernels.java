@@ -5,6 +5,8 @@ import mistral.tasks.graph.KvCacheLayer;
 import mistral.tasks.graph.Step;
 import mistral.tasks.graph.Task;
 import mistral.tasks.graph.WeightTensor;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import mistral.tasks.kernels.ReferenceKernels;
 
 /** The multi-threaded Vector API kernels of the Java backend. */
@@ -94,7 +96,11 @@ final class JavaKernels {
             int o = t * dim;
             float ss = Simd.dot(x, o, x, o, dim);
             float scale = (float) (1.0 / Math.sqrt(ss / dim + eps));
-            for (int i = 0; i < dim; i++) out[o + i] = x[o + i] * scale * weight[i];
+            int i = 0;
+            for (int bound = Simd.F.loopBound(dim); i < bound; i += Simd.F.length()) {
+                FloatVector.fromArray(Simd.F, x, o + i).mul(scale).mul(FloatVector.fromArray(Simd.F, weight, i)).intoArray(out, o + i);
+            }
+            for (; i < dim; i++) out[o + i] = x[o + i] * scale * weight[i];
         }
     }
 
@@ -137,7 +143,12 @@ final class JavaKernels {
 
     void swiGlu(float[] gate, float[] up, int hidden, Step s) {
         parallel.range(s.n() * hidden, 4096, (start, end) -> {
-            for (int i = start; i < end; i++) gate[i] = ReferenceKernels.silu(gate[i]) * up[i];
+            int i = start;
+            for (int bound = start + Simd.F.loopBound(end - start); i < bound; i += Simd.F.length()) {
+                FloatVector g = FloatVector.fromArray(Simd.F, gate, i);
+                g.div(g.neg().lanewise(VectorOperators.EXP).add(1f)).mul(FloatVector.fromArray(Simd.F, up, i)).intoArray(gate, i);
+            }
+            for (; i < end; i++) gate[i] = ReferenceKernels.silu(gate[i]) * up[i];
         });
     }
 }

@@ -144,9 +144,22 @@ class JavaKernelsTest {
         assertEquals(15f, cv[6]);
     }
 
+    /** Vector exp against Math.exp in double: within a few float ulps; 100 columns leave a scalar tail. */
+    @Test
+    void swiGluEqualsReference() {
+        int hidden = 100, n = 3;
+        float[] gate = RandomWeights.floats(new Random(7), n * hidden, 6f), up = RandomWeights.floats(new Random(8), n * hidden, 1f);
+        gate[5] = 90f;
+        gate[6] = -90f; // exp overflows: silu -> -0
+        float[] expected = new float[n * hidden];
+        for (int i = 0; i < expected.length; i++) expected[i] = ReferenceKernels.silu(gate[i]) * up[i];
+        FAST.swiGlu(gate, up, hidden, new Step(0, n));
+        for (int i = 0; i < expected.length; i++) assertEquals(expected[i], gate[i], 1e-6 * Math.max(1, Math.abs(expected[i])), "at " + i);
+    }
+
     @Test
     void rmsNormEqualsReference() {
-        int dim = 96;
+        int dim = 100;
         float[] x = RandomWeights.floats(new Random(5), 3 * dim, 2f), w = RandomWeights.floats(new Random(6), dim, 1f);
         float[] expected = new float[3 * dim], actual = new float[3 * dim];
         ReferenceKernels.rmsNorm(x, w, expected, dim, 1e-5f, new Step(0, 3));
