@@ -47,7 +47,7 @@ public final class JavaBackend implements Backend {
      */
     @Override
     public WeightTensor prepare(WeightTensor w, Arena arena) {
-        if (w.type() == TensorType.Q4_0 && w.rows() > 1 && Q4_0X4.fits(w.cols())) {
+        if (w.type() == TensorType.Q4_0 && Q4_0X4.fits(w.cols())) {
             MemorySegment regrouped = arena.allocate((long) w.rows() * TensorType.Q4_0_X4.bytesFor(w.cols()), 64);
             int slices = Math.max(1, Math.min(w.rows(), 64));
             Thread other = Thread.ofVirtual().unstarted(() -> { });

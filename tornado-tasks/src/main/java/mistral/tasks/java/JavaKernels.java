@@ -1,12 +1,12 @@
 package mistral.tasks.java;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import mistral.tasks.TensorType;
 import mistral.tasks.graph.KvCacheLayer;
 import mistral.tasks.graph.Step;
 import mistral.tasks.graph.Task;
 import mistral.tasks.graph.WeightTensor;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import mistral.tasks.kernels.ReferenceKernels;
 
 /** The multi-threaded Vector API kernels of the Java backend. */

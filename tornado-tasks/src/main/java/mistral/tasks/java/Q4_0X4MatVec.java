@@ -9,6 +9,9 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import static mistral.tasks.java.Simd.F;
+import static mistral.tasks.kernels.Q4_0X4.GROUP;
+import static mistral.tasks.kernels.Q4_0X4.GROUP_BYTES;
+import static mistral.tasks.kernels.Q4_0X4.SCALES;
 
 /**
  * Matvec over regrouped Q4_0 ({@link mistral.tasks.kernels.Q4_0X4}: per 128 weights, 64 bytes of
@@ -37,7 +40,7 @@ final class Q4_0X4MatVec {
     private Q4_0X4MatVec() {
     }
 
-    static float dot(MemorySegment w, long off, float[] x, int xOff, int cols) {
+    private static float dot(MemorySegment w, long off, float[] x, int xOff, int cols) {
         return Simd.WIDE ? dot512(w, off, x, xOff, cols) : dot256(w, off, x, xOff, cols);
     }
 
@@ -77,14 +80,14 @@ final class Q4_0X4MatVec {
     private static void dot512x2(MemorySegment w, long off0, long off1, float[] x, int xOff, int cols, float[] out, int r0, int r1) {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
         for (int b = 0; b < cols / 32; b++) {
-            long g0 = off0 + 80L * (b >> 2), g1 = off1 + 80L * (b >> 2);
+            long g0 = off0 + GROUP_BYTES * (b >> 2), g1 = off1 + GROUP_BYTES * (b >> 2);
             int shift = 8 * (b & 3);
             int xo = xOff + 32 * b;
             FloatVector lo = FloatVector.fromArray(F, x, xo), hi = FloatVector.fromArray(F, x, xo + 16);
             IntVector v0 = IntVector.fromMemorySegment(I, w, g0, ByteOrder.LITTLE_ENDIAN).lanewise(VectorOperators.LSHR, shift);
             IntVector v1 = IntVector.fromMemorySegment(I, w, g1, ByteOrder.LITTLE_ENDIAN).lanewise(VectorOperators.LSHR, shift);
-            a0 = lookup(v0, 4).fma(hi, lookup(v0, 0).mul(lo)).fma(FloatVector.broadcast(F, w.get(SCALE, g0 + 64 + 4 * (b & 3))), a0);
-            a1 = lookup(v1, 4).fma(hi, lookup(v1, 0).mul(lo)).fma(FloatVector.broadcast(F, w.get(SCALE, g1 + 64 + 4 * (b & 3))), a1);
+            a0 = lookup(v0, 4).fma(hi, lookup(v0, 0).mul(lo)).fma(FloatVector.broadcast(F, w.get(SCALE, g0 + SCALES + 4 * (b & 3))), a0);
+            a1 = lookup(v1, 4).fma(hi, lookup(v1, 0).mul(lo)).fma(FloatVector.broadcast(F, w.get(SCALE, g1 + SCALES + 4 * (b & 3))), a1);
         }
         out[r0] = a0.reduceLanes(VectorOperators.ADD);
         out[r1] = a1.reduceLanes(VectorOperators.ADD);
@@ -104,12 +107,12 @@ final class Q4_0X4MatVec {
     private static float dot512(MemorySegment w, long off, float[] x, int xOff, int cols) {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
         for (int p = 0; p < cols / 64; p++) {
-            long go = off + 80L * (p >> 1);
+            long go = off + GROUP_BYTES * (p >> 1);
             int half = p & 1;
             int xo = xOff + 64 * p;
             IntVector v = IntVector.fromMemorySegment(I, w, go, ByteOrder.LITTLE_ENDIAN).lanewise(VectorOperators.LSHR, 16 * half);
             a0 = lookup(v, 4).fma(FloatVector.fromArray(F, x, xo + 16), lookup(v, 0).mul(FloatVector.fromArray(F, x, xo)))
-                    .fma(FloatVector.broadcast(F, w.get(SCALE, go + 64 + 8 * half)), a0);
+                    .fma(FloatVector.broadcast(F, w.get(SCALE, go + SCALES + 8 * half)), a0);
             a1 = lookup(v, 12).fma(FloatVector.fromArray(F, x, xo + 48), lookup(v, 8).mul(FloatVector.fromArray(F, x, xo + 32)))
                     .fma(FloatVector.broadcast(F, w.get(SCALE, go + 68 + 8 * half)), a1);
         }
@@ -128,12 +131,12 @@ final class Q4_0X4MatVec {
     private static float dot256(MemorySegment w, long off, float[] x, int xOff, int cols) {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
         for (int b = 0; b < cols / 32; b++) {
-            long go = off + 80L * (b >> 2);
+            long go = off + GROUP_BYTES * (b >> 2);
             int shift = 8 * (b & 3);
             int xo = xOff + 32 * b;
             IntVector v0 = IntVector.fromMemorySegment(I, w, go, ByteOrder.LITTLE_ENDIAN);
             IntVector v1 = IntVector.fromMemorySegment(I, w, go + 32, ByteOrder.LITTLE_ENDIAN);
-            FloatVector d = FloatVector.broadcast(F, w.get(SCALE, go + 64 + 4 * (b & 3)));
+            FloatVector d = FloatVector.broadcast(F, w.get(SCALE, go + SCALES + 4 * (b & 3)));
             a0 = weights256(v1, shift).fma(FloatVector.fromArray(F, x, xo + 8), weights256(v0, shift).mul(FloatVector.fromArray(F, x, xo)))
                     .fma(d, a0);
             a1 = weights256(v1, shift + 4).fma(FloatVector.fromArray(F, x, xo + 24), weights256(v0, shift + 4).mul(FloatVector.fromArray(F, x, xo + 16)))
@@ -145,14 +148,14 @@ final class Q4_0X4MatVec {
     /** Dequantizes a row into dst (for the prefill matmul, which reuses it for every token). */
     static void dequantize(MemorySegment w, long off, int cols, float[] dst, int dstOff) {
         int lanes = I.length();
-        for (int g = 0; g < cols / 128; g++) {
-            long go = off + 80L * g;
+        for (int g = 0; g < cols / GROUP; g++) {
+            long go = off + GROUP_BYTES * g;
             for (int half = 0; half < 16 / lanes; half++) {
                 IntVector v = IntVector.fromMemorySegment(I, w, go + 4L * lanes * half, ByteOrder.LITTLE_ENDIAN);
                 for (int k = 0; k < 8; k++) {
-                    float d = w.get(SCALE, go + 64 + 4L * (k / 2));
+                    float d = w.get(SCALE, go + SCALES + 4L * (k / 2));
                     FloatVector q = Simd.WIDE ? lookup(v, 4 * k) : weights256(v, 4 * k);
-                    q.mul(d).intoArray(dst, dstOff + 128 * g + 16 * k + lanes * half);
+                    q.mul(d).intoArray(dst, dstOff + GROUP * g + 16 * k + lanes * half);
                 }
             }
         }

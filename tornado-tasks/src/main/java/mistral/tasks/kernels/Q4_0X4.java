@@ -17,9 +17,10 @@ import mistral.tasks.TensorType;
  * 10/9 of Q4_0's bytes; the f32 scale is the f16 one widened, so the weights are the same numbers.
  */
 public final class Q4_0X4 {
+    /** Weights per group, bytes per group, and where in a group its 4 float scales start. */
     public static final int GROUP = 128;
     public static final int GROUP_BYTES = 80;
-    private static final int QUANT_BYTES = 64;
+    public static final int SCALES = 64;
 
     private Q4_0X4() {
     }
@@ -50,7 +51,7 @@ public final class Q4_0X4 {
             for (int i = 0; i < 16; i++) out[4 * i + b] = in[18 * b + 2 + i];
             short half = (short) ((in[18 * b] & 0xFF) | (in[18 * b + 1] << 8));
             int bits = Float.floatToRawIntBits(Float.float16ToFloat(half));
-            for (int j = 0; j < 4; j++) out[QUANT_BYTES + 4 * b + j] = (byte) (bits >>> (8 * j));
+            for (int j = 0; j < 4; j++) out[SCALES + 4 * b + j] = (byte) (bits >>> (8 * j));
         }
     }
 
@@ -59,7 +60,7 @@ public final class Q4_0X4 {
         for (int g = 0; g < cols / GROUP; g++) {
             long group = offset + (long) GROUP_BYTES * g;
             for (int b = 0; b < 4; b++) {
-                float d = w.get(DequantLayouts.FLOAT, group + QUANT_BYTES + 4L * b);
+                float d = w.get(DequantLayouts.FLOAT, group + SCALES + 4L * b);
                 int o = dstOff + GROUP * g + 32 * b;
                 for (int i = 0; i < 16; i++) {
                     int q = w.get(ValueLayout.JAVA_BYTE, group + 4L * i + b) & 0xFF;
