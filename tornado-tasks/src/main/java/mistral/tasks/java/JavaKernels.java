@@ -15,6 +15,7 @@ final class JavaKernels {
     private final ThreadLocal<float[]> rowScratch = ThreadLocal.withInitial(() -> new float[0]);
     /** Block sums of the activation for Q4_0 decode; matmuls run one at a time, so one array serves. */
     private float[] blockSums = new float[0];
+    private final GroupedAttention attention = new GroupedAttention();
 
     JavaKernels(ParallelFor parallel) {
         this.parallel = parallel;
@@ -104,41 +105,9 @@ final class JavaKernels {
         }
     }
 
-    /**
-     * One (token, head) per work item; a single pass with a running max and rescaled sum (online
-     * softmax), so no score array is needed whatever the window.
-     */
     void attention(float[] q, float[] k, float[] v, float[] cacheK, float[] cacheV, KvCacheLayer cache,
                    float[] out, int heads, int kvHeads, int headDim, int window, Step s) {
-        int kvDim = kvHeads * headDim;
-        int group = heads / kvHeads;
-        float scale = (float) (1.0 / Math.sqrt(headDim));
-        parallel.range(s.n() * heads, 1, (start, end) -> {
-            for (int item = start; item < end; item++) {
-                int t = item / heads, h = item % heads;
-                int i = s.pos() + t;
-                int qo = (t * heads + h) * headDim;
-                int kvo = (h / group) * headDim;
-                float max = Float.NEGATIVE_INFINITY, sum = 0f;
-                java.util.Arrays.fill(out, qo, qo + headDim, 0f);
-                for (int j = ReferenceKernels.windowStart(i, window); j <= i; j++) {
-                    boolean cached = j < s.pos();
-                    int row = (cached ? j % cache.slots() : j - s.pos()) * kvDim + kvo;
-                    float score = Simd.dot(q, qo, cached ? cacheK : k, row, headDim) * scale;
-                    if (score > max) {
-                        float correction = (float) Math.exp(max - score);
-                        sum *= correction;
-                        for (int d = 0; d < headDim; d++) out[qo + d] *= correction;
-                        max = score;
-                    }
-                    float p = (float) Math.exp(score - max);
-                    sum += p;
-                    Simd.axpy(p, cached ? cacheV : v, row, out, qo, headDim);
-                }
-                float inv = 1f / sum;
-                for (int d = 0; d < headDim; d++) out[qo + d] *= inv;
-            }
-        });
+        attention.run(parallel, q, k, v, cacheK, cacheV, cache, out, heads, kvHeads, headDim, window, s);
     }
 
     void swiGlu(float[] gate, float[] up, int hidden, Step s) {

@@ -123,6 +123,31 @@ class JavaKernelsTest {
         }
     }
 
+    /**
+     * Mistral's head size (128: the four-vector value path) over windows long enough that one
+     * decoded token's rows are split between both threads, with and without a window, and with
+     * the rolling cache wrapped so a window's rows come in two runs.
+     */
+    @Test
+    void attentionAtHeadSize128EqualsReferenceWhenRowsAreSplitOverThreads() {
+        int heads = 8, kvHeads = 2, headDim = 128, kvDim = kvHeads * headDim;
+        Random r = new Random(5);
+        for (int[] windowSlotsPos : new int[][] {{0, 400, 250}, {150, 150, 331}, {150, 150, 149}}) {
+            int window = windowSlotsPos[0], slots = windowSlotsPos[1], pos = windowSlotsPos[2];
+            KvCacheLayer cache = new KvCacheLayer(new F32Buffer("k", (long) slots * kvDim), new F32Buffer("v", (long) slots * kvDim), slots, kvDim);
+            float[] cacheK = RandomWeights.floats(r, slots * kvDim, 1f), cacheV = RandomWeights.floats(r, slots * kvDim, 1f);
+            for (int n : new int[] {1, 3}) {
+                Step s = new Step(pos, n);
+                float[] q = RandomWeights.floats(r, n * heads * headDim, 0.3f);
+                float[] k = RandomWeights.floats(r, n * kvDim, 1f), v = RandomWeights.floats(r, n * kvDim, 1f);
+                float[] expected = new float[n * heads * headDim], actual = new float[n * heads * headDim];
+                ReferenceKernels.attention(q, k, v, cacheK, cacheV, cache, expected, heads, kvHeads, headDim, window, s);
+                FAST.attention(q, k, v, cacheK, cacheV, cache, actual, heads, kvHeads, headDim, window, s);
+                assertClose(expected, actual, expected.length, 1e-5, "window " + window + " pos " + pos + " n " + n);
+            }
+        }
+    }
+
     @Test
     void windowStartIsInclusiveOfWKeys() {
         assertEquals(0, ReferenceKernels.windowStart(31, 32));
