@@ -74,7 +74,7 @@ final class JavaExecutor implements Executor {
             case Task.Embed e -> ReferenceKernels.embed(ints.get(e.tokens()), e.table(), f(e.out()), s);
             case Task.RmsNorm r -> kernels.rmsNorm(f(r.x()), vectors.get(r.weight()), f(r.out()), r.dim(), r.eps(), s);
             case Task.MatMul m -> kernels.matMul(m.w(), f(m.x()), f(m.out()), m.rows(), s);
-            case Task.Rope r -> ReferenceKernels.rope(f(r.x()), vectors.get(r.freqs()), r.heads(), r.headDim(), s);
+            case Task.Rope r -> kernels.rope(f(r.x()), vectors.get(r.freqs()), r.heads(), r.headDim(), s);
             case Task.Attention a -> kernels.attention(f(a.q()), f(a.k()), f(a.v()), f(a.cache().keys()),
                     f(a.cache().values()), a.cache(), f(a.out()), a.heads(), a.kvHeads(), a.headDim(), a.window(), s);
             case Task.KvStore k -> ReferenceKernels.kvStore(f(k.k()), f(k.v()), f(k.cache().keys()),

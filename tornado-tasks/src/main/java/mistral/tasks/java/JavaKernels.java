@@ -110,6 +110,46 @@ final class JavaKernels {
         attention.run(parallel, q, k, v, cacheK, cacheV, cache, out, heads, kvHeads, headDim, window, s);
     }
 
+    /**
+     * cos and sin of (position x frequency) for the step's positions: the same for q and k of
+     * every layer, so computed once per step instead of 64 times (decode spent 1.5 ms a token on
+     * them). Same float expressions as the reference, so the same values.
+     */
+    private float[] ropeCos = new float[0], ropeSin = new float[0];
+    private float[] ropeFreqs;
+    private int ropePos = -1, ropeN;
+
+    void rope(float[] x, float[] freqs, int heads, int headDim, Step s) {
+        int half = headDim / 2;
+        if (freqs != ropeFreqs || s.pos() != ropePos || s.n() != ropeN) {
+            if (ropeCos.length < s.n() * half) {
+                ropeCos = new float[s.n() * half];
+                ropeSin = new float[s.n() * half];
+            }
+            for (int t = 0; t < s.n(); t++) {
+                for (int i = 0; i < half; i++) {
+                    float angle = (s.pos() + t) * freqs[i];
+                    ropeCos[t * half + i] = (float) Math.cos(angle);
+                    ropeSin[t * half + i] = (float) Math.sin(angle);
+                }
+            }
+            ropeFreqs = freqs;
+            ropePos = s.pos();
+            ropeN = s.n();
+        }
+        for (int t = 0; t < s.n(); t++) {
+            for (int h = 0; h < heads; h++) {
+                int o = (t * heads + h) * headDim;
+                for (int i = 0; i < half; i++) {
+                    float c = ropeCos[t * half + i], sn = ropeSin[t * half + i];
+                    float a = x[o + 2 * i], b = x[o + 2 * i + 1];
+                    x[o + 2 * i] = a * c - b * sn;
+                    x[o + 2 * i + 1] = a * sn + b * c;
+                }
+            }
+        }
+    }
+
     void swiGlu(float[] gate, float[] up, int hidden, Step s) {
         parallel.range(s.n() * hidden, 4096, (start, end) -> {
             int i = start;

@@ -148,6 +148,25 @@ class JavaKernelsTest {
         }
     }
 
+    /** The cos/sin table is reused while step and frequencies stay the same: bit-identical to the reference throughout. */
+    @Test
+    void ropeEqualsReferenceExactlyAcrossStepsAndThetas() {
+        int headDim = 16;
+        float[] freqs1 = ReferenceKernels.ropeFrequencies(10000f, headDim), freqs2 = ReferenceKernels.ropeFrequencies(1e6f, headDim);
+        Random r = new Random(6);
+        Step[] steps = {new Step(0, 3), new Step(0, 3), new Step(3, 1), new Step(4, 1), new Step(4, 2), new Step(4096, 1)};
+        for (Step s : steps) {
+            for (float[] freqs : new float[][] {freqs1, freqs1, freqs2}) {
+                for (int heads : new int[] {4, 2}) {
+                    float[] expected = RandomWeights.floats(r, s.n() * heads * headDim, 1f), actual = expected.clone();
+                    ReferenceKernels.rope(expected, freqs, heads, headDim, s);
+                    FAST.rope(actual, freqs, heads, headDim, s);
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(expected, actual, "step " + s + " heads " + heads);
+                }
+            }
+        }
+    }
+
     @Test
     void windowStartIsInclusiveOfWKeys() {
         assertEquals(0, ReferenceKernels.windowStart(31, 32));
