@@ -77,6 +77,7 @@ final class GroupedAttention {
      * reads whole cache rows (every KV head, 4 KiB in Mistral 7B) front to back instead of 512
      * bytes per 4 KiB row: 370 against 240 us per layer at depth 512 (microbenchmark over 32
      * layers' caches, 2 threads). Each part sums its rows' values into its own partial output.
+     * All vector work runs inside {@link ParallelFor} bodies (see {@link JavaKernels}).
      */
     private void decode(ParallelFor parallel, float[] q, float[] k, float[] v, float[] cacheK, float[] cacheV, KvCacheLayer cache,
                         float[] out, int heads, int kvHeads, int headDim, int window, Step s) {
@@ -94,7 +95,9 @@ final class GroupedAttention {
                 rowScores(q, heads, kvHeads, headDim, runs, cache.kvDim(), span * part / parts, span * (part + 1) / parts, p, span);
             }
         });
-        for (int h = 0; h < heads; h++) softmax(p, h * span, span);
+        parallel.range(heads, 8, (a, b) -> {
+            for (int h = a; h < b; h++) softmax(p, h * span, span);
+        });
         parallel.range(parts, 1, (a, b) -> {
             for (int part = a; part < b; part++) {
                 java.util.Arrays.fill(partial, part * qDim, (part + 1) * qDim, 0f);
@@ -102,8 +105,10 @@ final class GroupedAttention {
                         partial, part * qDim);
             }
         });
-        System.arraycopy(partial, 0, out, 0, qDim);
-        for (int part = 1; part < parts; part++) Simd.axpy(1f, partial, part * qDim, out, 0, qDim);
+        parallel.range(qDim, 1024, (a, b) -> {
+            System.arraycopy(partial, a, out, a, b - a);
+            for (int part = 1; part < parts; part++) Simd.axpy(1f, partial, part * qDim + a, out, a, b - a);
+        });
     }
 
     private float[] decodeScores = new float[0], partials = new float[0];
@@ -182,14 +187,17 @@ final class GroupedAttention {
         }
     }
 
-    /** p[off..off+n) = exp(p - max) / sum, in place. */
+    /**
+     * p[off..off+n) = exp(p - max) / sum, in place. The max is a scalar loop: with a vector max,
+     * in about one 7B decode run in four C2 left the MAX intrinsic out (JFR: the Java fallback of
+     * VectorSupport.binaryOp under FloatVector.max) and attention took 1.6-2.6 ms per layer
+     * instead of 0.3.
+     */
     static void softmax(float[] p, int off, int n) {
         int bound = F.loopBound(n);
-        FloatVector maxV = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        int i = 0;
-        for (; i < bound; i += F.length()) maxV = maxV.max(FloatVector.fromArray(F, p, off + i));
-        float max = maxV.reduceLanes(VectorOperators.MAX);
-        for (; i < n; i++) max = Math.max(max, p[off + i]);
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) max = Math.max(max, p[off + i]);
+        int i;
         FloatVector sumV = FloatVector.zero(F);
         for (i = 0; i < bound; i += F.length()) {
             FloatVector e = FloatVector.fromArray(F, p, off + i).sub(max).lanewise(VectorOperators.EXP);

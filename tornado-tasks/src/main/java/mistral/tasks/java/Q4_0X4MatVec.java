@@ -48,19 +48,20 @@ final class Q4_0X4MatVec {
     static final int L1_COLS = 8192;
 
     /**
-     * Whether {@link #matVecRowPairs} is the faster kernel: where x outgrows L1, two rows at a
-     * time, so each x vector loaded serves both. The 4096 x 14336 FFN-down matrix (x = 56 KiB) ran
-     * at 1.25 ns per block one row at a time and 0.93 two at a time; with x in L1 one row at a time
-     * is faster (0.67 against 0.91 ns on the 14336 x 4096 matrices). Splitting the columns into
-     * L1-sized blocks instead measured slower than both (1.5 ns).
+     * Whether {@link #matVecRowQuads} is the faster kernel: where x outgrows L1, four rows at a
+     * time, so each x vector loaded serves all four. The 4096 x 14336 FFN-down matrix (x = 56 KiB)
+     * ran at 1.25 ns per block one row at a time, 0.93 two at a time and 0.78-0.84 four at a time
+     * (eight: past C2's inlining budget, 3.7). With x in L1 four rows at a time is no faster than
+     * one (0.70 against 0.67-0.75 on the 14336 x 4096 matrices). Splitting the columns into
+     * L1-sized blocks instead measured slower than all of them (1.5 ns).
      */
-    static boolean prefersRowPairs(int cols) {
+    static boolean prefersRowQuads(int cols) {
         return Simd.WIDE && cols >= L1_COLS;
     }
 
     /**
      * out[r] = row r . x for rows [start, end), one row at a time. Callers pick this or
-     * {@link #matVecRowPairs} per matrix and never call both from one place: C2 would inline both
+     * {@link #matVecRowQuads} per matrix and never call both from one place: C2 would inline both
      * kernels into one method, past its node budget, and leave Vector API calls out of line
      * (measured: 4x slower).
      */
@@ -68,29 +69,38 @@ final class Q4_0X4MatVec {
         for (int r = start; r < end; r++) out[r] = dot(w, r * rowBytes, x, xOff, cols);
     }
 
-    /** As {@link #matVec}, two rows at a time (512-bit vectors only); an odd last row is paired with itself. */
-    static void matVecRowPairs(MemorySegment w, long rowBytes, int start, int end, float[] x, int xOff, int cols, float[] out) {
-        for (int r = start; r < end; r += 2) {
-            int r1 = Math.min(r + 1, end - 1);
-            dot512x2(w, r * rowBytes, r1 * rowBytes, x, xOff, cols, out, r, r1);
+    /** As {@link #matVec}, four rows at a time (512-bit vectors only); a short last quad repeats its last row. */
+    static void matVecRowQuads(MemorySegment w, long rowBytes, int start, int end, float[] x, int xOff, int cols, float[] out) {
+        for (int r = start; r < end; r += 4) {
+            int r1 = Math.min(r + 1, end - 1), r2 = Math.min(r + 2, end - 1), r3 = Math.min(r + 3, end - 1);
+            dot512x4(w, r * rowBytes, r1 * rowBytes, r2 * rowBytes, r3 * rowBytes, x, xOff, cols, out, r, r1, r2, r3);
         }
     }
 
-    /** Rows at off0 and off1 into out[r0], out[r1]; one block of each per iteration. */
-    private static void dot512x2(MemorySegment w, long off0, long off1, float[] x, int xOff, int cols, float[] out, int r0, int r1) {
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+    /** Four rows at off0..off3 into out[r0..r3]; one block of each per iteration. */
+    private static void dot512x4(MemorySegment w, long off0, long off1, long off2, long off3, float[] x, int xOff, int cols,
+                                 float[] out, int r0, int r1, int r2, int r3) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < cols / 32; b++) {
-            long g0 = off0 + GROUP_BYTES * (b >> 2), g1 = off1 + GROUP_BYTES * (b >> 2);
+            long group = GROUP_BYTES * (b >> 2);
             int shift = 8 * (b & 3);
             int xo = xOff + 32 * b;
             FloatVector lo = FloatVector.fromArray(F, x, xo), hi = FloatVector.fromArray(F, x, xo + 16);
-            IntVector v0 = IntVector.fromMemorySegment(I, w, g0, ByteOrder.LITTLE_ENDIAN).lanewise(VectorOperators.LSHR, shift);
-            IntVector v1 = IntVector.fromMemorySegment(I, w, g1, ByteOrder.LITTLE_ENDIAN).lanewise(VectorOperators.LSHR, shift);
-            a0 = lookup(v0, 4).fma(hi, lookup(v0, 0).mul(lo)).fma(FloatVector.broadcast(F, w.get(SCALE, g0 + SCALES + 4 * (b & 3))), a0);
-            a1 = lookup(v1, 4).fma(hi, lookup(v1, 0).mul(lo)).fma(FloatVector.broadcast(F, w.get(SCALE, g1 + SCALES + 4 * (b & 3))), a1);
+            a0 = block(w, off0 + group, b, shift, lo, hi, a0);
+            a1 = block(w, off1 + group, b, shift, lo, hi, a1);
+            a2 = block(w, off2 + group, b, shift, lo, hi, a2);
+            a3 = block(w, off3 + group, b, shift, lo, hi, a3);
         }
         out[r0] = a0.reduceLanes(VectorOperators.ADD);
         out[r1] = a1.reduceLanes(VectorOperators.ADD);
+        out[r2] = a2.reduceLanes(VectorOperators.ADD);
+        out[r3] = a3.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** acc + scale x (block b of the group at g) . (lo, hi): the block's 32 weights are nibbles shift/4 and shift/4 + 1. */
+    private static FloatVector block(MemorySegment w, long g, int b, int shift, FloatVector lo, FloatVector hi, FloatVector acc) {
+        IntVector v = IntVector.fromMemorySegment(I, w, g, ByteOrder.LITTLE_ENDIAN).lanewise(VectorOperators.LSHR, shift);
+        return lookup(v, 4).fma(hi, lookup(v, 0).mul(lo)).fma(FloatVector.broadcast(F, w.get(SCALE, g + SCALES + 4 * (b & 3))), acc);
     }
 
     /** Weights (q - 8) of nibble {@code shift / 4} of every lane. */

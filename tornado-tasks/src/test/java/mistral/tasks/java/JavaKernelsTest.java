@@ -61,7 +61,7 @@ class JavaKernelsTest {
         }
     }
 
-    /** Rows wider than L1 holds x take the two-rows-at-a-time kernel; 37 rows leave odd chunks. */
+    /** Rows wider than L1 holds x take the four-rows-at-a-time kernel; 37 rows leave chunks of 16 and 5 (a short last quad). */
     @Test
     void wideQ4_0_X4RowsEqualReference() {
         int rows = 37, cols = Q4_0X4MatVec.L1_COLS + 256;
