@@ -166,10 +166,11 @@ final class GroupedAttention {
         }
     }
 
+    /** Grows by at least half, as a chunk's spans grow by one key per token. */
     private float[] scratch(int n) {
         float[] a = scores.get();
         if (a.length < n) {
-            a = new float[n];
+            a = new float[Math.max(n, a.length + a.length / 2)];
             scores.set(a);
         }
         return a;

@@ -69,32 +69,33 @@ final class Q4_0X4MatVec {
         for (int r = start; r < end; r++) out[r] = dot(w, r * rowBytes, x, xOff, cols);
     }
 
-    /** As {@link #matVec}, four rows at a time (512-bit vectors only); a short last quad repeats its last row. */
+    /** As {@link #matVec}, four rows at a time (512-bit vectors only); the last rows of a range one at a time. */
     static void matVecRowQuads(MemorySegment w, long rowBytes, int start, int end, float[] x, int xOff, int cols, float[] out) {
-        for (int r = start; r < end; r += 4) {
-            int r1 = Math.min(r + 1, end - 1), r2 = Math.min(r + 2, end - 1), r3 = Math.min(r + 3, end - 1);
-            dot512x4(w, r * rowBytes, r1 * rowBytes, r2 * rowBytes, r3 * rowBytes, x, xOff, cols, out, r, r1, r2, r3);
-        }
+        int r = start;
+        for (; r + 4 <= end; r += 4) dot512x4(w, r * rowBytes, rowBytes, x, xOff, cols, out, r, r + 3);
+        for (; r < end; r++) dot512x4(w, r * rowBytes, 0, x, xOff, cols, out, r, r); // the same kernel: one per method
     }
 
-    /** Four rows at off0..off3 into out[r0..r3]; one block of each per iteration. */
-    private static void dot512x4(MemorySegment w, long off0, long off1, long off2, long off3, float[] x, int xOff, int cols,
-                                 float[] out, int r0, int r1, int r2, int r3) {
+    /**
+     * Rows at off, off + rowBytes, ... (four) into out[r..last]; one block of each per iteration.
+     * With rowBytes = 0 and last = r it computes one row.
+     */
+    private static void dot512x4(MemorySegment w, long off, long rowBytes, float[] x, int xOff, int cols, float[] out, int r, int last) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < cols / 32; b++) {
-            long group = GROUP_BYTES * (b >> 2);
+            long g = off + GROUP_BYTES * (b >> 2);
             int shift = 8 * (b & 3);
             int xo = xOff + 32 * b;
             FloatVector lo = FloatVector.fromArray(F, x, xo), hi = FloatVector.fromArray(F, x, xo + 16);
-            a0 = block(w, off0 + group, b, shift, lo, hi, a0);
-            a1 = block(w, off1 + group, b, shift, lo, hi, a1);
-            a2 = block(w, off2 + group, b, shift, lo, hi, a2);
-            a3 = block(w, off3 + group, b, shift, lo, hi, a3);
+            a0 = block(w, g, b, shift, lo, hi, a0);
+            a1 = block(w, g + rowBytes, b, shift, lo, hi, a1);
+            a2 = block(w, g + 2 * rowBytes, b, shift, lo, hi, a2);
+            a3 = block(w, g + 3 * rowBytes, b, shift, lo, hi, a3);
         }
-        out[r0] = a0.reduceLanes(VectorOperators.ADD);
-        out[r1] = a1.reduceLanes(VectorOperators.ADD);
-        out[r2] = a2.reduceLanes(VectorOperators.ADD);
-        out[r3] = a3.reduceLanes(VectorOperators.ADD);
+        out[r] = a0.reduceLanes(VectorOperators.ADD);
+        out[Math.min(r + 1, last)] = a1.reduceLanes(VectorOperators.ADD);
+        out[Math.min(r + 2, last)] = a2.reduceLanes(VectorOperators.ADD);
+        out[Math.min(r + 3, last)] = a3.reduceLanes(VectorOperators.ADD);
     }
 
     /** acc + scale x (block b of the group at g) . (lo, hi): the block's 32 weights are nibbles shift/4 and shift/4 + 1. */
