@@ -14,8 +14,8 @@ import static mistral.tasks.java.Simd.F;
  * rows. A chunk of tokens is split over threads by (token, KV head), so the query heads sharing a
  * KV head reuse each key row from L1; one decoded token is split by rows instead ({@link #decode}).
  * The per-head online softmax with a scalar exp per key that this replaced took 789 us per layer
- * at depth 512 in a 7B decode (2 threads, this project's VM); this takes 230 (microbenchmark) to
- * 320 (in the model, noisy).
+ * at depth 512 in a 7B decode (2 threads, this project's VM); this takes about 225 in a
+ * microbenchmark over 32 layers' caches (310 before the group-of-4 decode kernels).
  */
 final class GroupedAttention {
     /** Consecutive key/value rows: the cache up to its wrap, the cache after it, this chunk's own. */
@@ -90,21 +90,40 @@ final class GroupedAttention {
         if (decodeScores.length < heads * span) decodeScores = new float[heads * span];
         if (partials.length < parts * qDim) partials = new float[parts * qDim];
         float[] p = decodeScores, partial = partials;
-        parallel.range(parts, 1, (a, b) -> {
-            for (int part = a; part < b; part++) {
-                rowScores(q, heads, kvHeads, headDim, runs, cache.kvDim(), span * part / parts, span * (part + 1) / parts, p, span);
-            }
-        });
+        boolean groupOf4 = heads == 4 * kvHeads && headDim % F.length() == 0;
+        if (groupOf4) { // separate lambdas: one kernel per compiled method
+            parallel.range(parts, 1, (a, b) -> {
+                for (int part = a; part < b; part++) {
+                    rowScoresGroupOf4(q, kvHeads, headDim, runs, cache.kvDim(), span * part / parts, span * (part + 1) / parts, p, span);
+                }
+            });
+        } else {
+            parallel.range(parts, 1, (a, b) -> {
+                for (int part = a; part < b; part++) {
+                    rowScores(q, heads, kvHeads, headDim, runs, cache.kvDim(), span * part / parts, span * (part + 1) / parts, p, span);
+                }
+            });
+        }
         parallel.range(heads, 8, (a, b) -> {
             for (int h = a; h < b; h++) softmax(p, h * span, span);
         });
-        parallel.range(parts, 1, (a, b) -> {
-            for (int part = a; part < b; part++) {
-                java.util.Arrays.fill(partial, part * qDim, (part + 1) * qDim, 0f);
-                rowValues(p, heads, kvHeads, headDim, runs, cache.kvDim(), span * part / parts, span * (part + 1) / parts, span,
-                        partial, part * qDim);
-            }
-        });
+        if (groupOf4) {
+            parallel.range(parts, 1, (a, b) -> {
+                for (int part = a; part < b; part++) {
+                    java.util.Arrays.fill(partial, part * qDim, (part + 1) * qDim, 0f);
+                    rowValuesGroupOf4(p, kvHeads, headDim, runs, cache.kvDim(), span * part / parts, span * (part + 1) / parts, span,
+                            partial, part * qDim);
+                }
+            });
+        } else {
+            parallel.range(parts, 1, (a, b) -> {
+                for (int part = a; part < b; part++) {
+                    java.util.Arrays.fill(partial, part * qDim, (part + 1) * qDim, 0f);
+                    rowValues(p, heads, kvHeads, headDim, runs, cache.kvDim(), span * part / parts, span * (part + 1) / parts, span,
+                            partial, part * qDim);
+                }
+            });
+        }
         parallel.range(qDim, 1024, (a, b) -> {
             System.arraycopy(partial, a, out, a, b - a);
             for (int part = 1; part < parts; part++) Simd.axpy(1f, partial, part * qDim + a, out, a, b - a);
@@ -123,6 +142,73 @@ final class GroupedAttention {
                 int row = (run.firstRow() + j - runStart) * kvDim;
                 for (int g = 0, h = 0; g < kvHeads; g++) {
                     for (int end2 = h + group; h < end2; h++) p[h * span + j] = Simd.dot(q, h * headDim, run.keys(), row + g * headDim, headDim) * scale;
+                }
+            }
+            runStart += run.count();
+        }
+    }
+
+    /**
+     * {@link #rowScores} for groups of four query heads per KV head (Mistral 7B: 32 / 8) and a
+     * head size of whole vectors: each key vector is loaded once for the four heads' dot products.
+     */
+    private static void rowScoresGroupOf4(float[] q, int kvHeads, int headDim, Run[] runs, int kvDim, int lo, int hi, float[] p, int span) {
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        int runStart = 0;
+        for (Run run : runs) {
+            float[] keys = run.keys();
+            for (int j = Math.max(lo, runStart), end = Math.min(hi, runStart + run.count()); j < end; j++) {
+                int row = (run.firstRow() + j - runStart) * kvDim;
+                for (int g = 0; g < kvHeads; g++) {
+                    int ko = row + g * headDim, qo = 4 * g * headDim;
+                    FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+                    for (int d = 0; d < headDim; d += F.length()) {
+                        FloatVector k = FloatVector.fromArray(F, keys, ko + d);
+                        a0 = FloatVector.fromArray(F, q, qo + d).fma(k, a0);
+                        a1 = FloatVector.fromArray(F, q, qo + headDim + d).fma(k, a1);
+                        a2 = FloatVector.fromArray(F, q, qo + 2 * headDim + d).fma(k, a2);
+                        a3 = FloatVector.fromArray(F, q, qo + 3 * headDim + d).fma(k, a3);
+                    }
+                    int h = 4 * g;
+                    p[h * span + j] = a0.reduceLanes(VectorOperators.ADD) * scale;
+                    p[(h + 1) * span + j] = a1.reduceLanes(VectorOperators.ADD) * scale;
+                    p[(h + 2) * span + j] = a2.reduceLanes(VectorOperators.ADD) * scale;
+                    p[(h + 3) * span + j] = a3.reduceLanes(VectorOperators.ADD) * scale;
+                }
+            }
+            runStart += run.count();
+        }
+    }
+
+    /**
+     * {@link #rowValues} for groups of four query heads per KV head and a head size of whole
+     * vectors: each value vector is loaded once and added into the four heads' sums.
+     */
+    private static void rowValuesGroupOf4(float[] p, int kvHeads, int headDim, Run[] runs, int kvDim, int lo, int hi, int span,
+                                          float[] acc, int accOff) {
+        int runStart = 0;
+        for (Run run : runs) {
+            float[] vals = run.values();
+            for (int j = Math.max(lo, runStart), end = Math.min(hi, runStart + run.count()); j < end; j += VALUE_ROWS) {
+                int rows = Math.min(VALUE_ROWS, end - j);
+                int row = (run.firstRow() + j - runStart) * kvDim;
+                for (int g = 0; g < kvHeads; g++) {
+                    int vo = row + g * headDim, po = 4 * g * span + j, ao = accOff + 4 * g * headDim;
+                    for (int d = 0; d < headDim; d += F.length()) {
+                        FloatVector a0 = FloatVector.fromArray(F, acc, ao + d), a1 = FloatVector.fromArray(F, acc, ao + headDim + d);
+                        FloatVector a2 = FloatVector.fromArray(F, acc, ao + 2 * headDim + d), a3 = FloatVector.fromArray(F, acc, ao + 3 * headDim + d);
+                        for (int r = 0; r < rows; r++) {
+                            FloatVector v = FloatVector.fromArray(F, vals, vo + r * kvDim + d);
+                            a0 = v.fma(FloatVector.broadcast(F, p[po + r]), a0);
+                            a1 = v.fma(FloatVector.broadcast(F, p[po + span + r]), a1);
+                            a2 = v.fma(FloatVector.broadcast(F, p[po + 2 * span + r]), a2);
+                            a3 = v.fma(FloatVector.broadcast(F, p[po + 3 * span + r]), a3);
+                        }
+                        a0.intoArray(acc, ao + d);
+                        a1.intoArray(acc, ao + headDim + d);
+                        a2.intoArray(acc, ao + 2 * headDim + d);
+                        a3.intoArray(acc, ao + 3 * headDim + d);
+                    }
                 }
             }
             runStart += run.count();
