@@ -22,14 +22,15 @@ final class GroupedAttention {
     private record Run(float[] keys, float[] values, int firstRow, int count) {
     }
 
-    private final ThreadLocal<float[]> scores = ThreadLocal.withInitial(() -> new float[0]);
+    /** Per-thread scores of one (token, KV head) item of a chunk. */
+    private final ThreadLocal<float[]> chunkScores = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
      * The rows a query at position i attends to, in position order, as at most three runs: the
      * cached positions (rolling slots, so split where the slot index wraps to 0), then the
      * positions of the current chunk, which are not yet stored in the cache.
      */
-    static Run[] runs(int from, int i, Step s, KvCacheLayer cache, float[] cacheK, float[] cacheV, float[] k, float[] v) {
+    private static Run[] runs(int from, int i, Step s, KvCacheLayer cache, float[] cacheK, float[] cacheV, float[] k, float[] v) {
         Run[] runs = new Run[3];
         int n = 0;
         int cachedEnd = Math.min(i + 1, s.pos());
@@ -254,10 +255,10 @@ final class GroupedAttention {
 
     /** Grows by at least half, as a chunk's spans grow by one key per token. */
     private float[] scratch(int n) {
-        float[] a = scores.get();
+        float[] a = chunkScores.get();
         if (a.length < n) {
             a = new float[Math.max(n, a.length + a.length / 2)];
-            scores.set(a);
+            chunkScores.set(a);
         }
         return a;
     }
@@ -281,12 +282,12 @@ final class GroupedAttention {
      * instead of 0.3.
      */
     static void softmax(float[] p, int off, int n) {
-        int bound = F.loopBound(n);
         float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) max = Math.max(max, p[off + i]);
-        int i;
+        for (int j = 0; j < n; j++) max = Math.max(max, p[off + j]);
+        int bound = F.loopBound(n);
+        int i = 0;
         FloatVector sumV = FloatVector.zero(F);
-        for (i = 0; i < bound; i += F.length()) {
+        for (; i < bound; i += F.length()) {
             FloatVector e = FloatVector.fromArray(F, p, off + i).sub(max).lanewise(VectorOperators.EXP);
             e.intoArray(p, off + i);
             sumV = sumV.add(e);

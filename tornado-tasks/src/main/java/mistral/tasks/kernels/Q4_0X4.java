@@ -34,11 +34,11 @@ public final class Q4_0X4 {
     public static void regroup(MemorySegment src, MemorySegment dst, int firstRow, int rows, int cols) {
         if (!fits(cols)) throw new IllegalArgumentException(cols + " columns is not a multiple of " + GROUP);
         long srcRow = TensorType.Q4_0.bytesFor(cols), dstRow = TensorType.Q4_0_X4.bytesFor(cols);
-        byte[] in = new byte[4 * 18];
+        byte[] in = new byte[(int) TensorType.Q4_0.bytesFor(GROUP)];
         byte[] out = new byte[GROUP_BYTES];
         for (long r = firstRow; r < firstRow + rows; r++) {
             for (int g = 0; g < cols / GROUP; g++) {
-                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, r * srcRow + 72L * g, in, 0, in.length);
+                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, r * srcRow + (long) in.length * g, in, 0, in.length);
                 regroupBlocks(in, out);
                 MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, r * dstRow + (long) GROUP_BYTES * g, GROUP_BYTES);
             }
