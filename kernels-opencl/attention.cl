@@ -15,6 +15,41 @@ inline global const float* kv_row(global const float* cache, global const float*
                    : chunk + (long) (j - pos) * kv_dim + kv_off;
 }
 
+// Folds keys [from, to] into this work item's running max m, sum l and output dimension acc
+// (online softmax). Every work item of the group calls it with the same range (it has barriers).
+inline void attend_keys(local float* ql, local float* scores, global const float* k, global const float* v,
+                        global const float* cache_k, global const float* cache_v, int from, int to, int pos,
+                        int slots, int kv_dim, int kv_off, int head_dim, float* m, float* l, float* acc) {
+    int d = get_local_id(0);
+    float scale = 1.0f / sqrt((float) head_dim);
+    for (int tile = from; tile <= to; tile += head_dim) {
+        int count = min(head_dim, to - tile + 1);
+        if (d < count) {
+            global const float* kr = kv_row(cache_k, k, tile + d, pos, slots, kv_dim, kv_off);
+            float s = 0.0f;
+            for (int e = 0; e < head_dim; e++) s = fma(ql[e], kr[e], s);
+            scores[d] = s * scale;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        float tile_max = *m;
+        for (int u = 0; u < count; u++) tile_max = fmax(tile_max, scores[u]);
+        float correction = exp(*m - tile_max);
+        *l *= correction;
+        *acc *= correction;
+        for (int u = 0; u < count; u++) {
+            float p = exp(scores[u] - tile_max);
+            *l += p;
+            *acc = fma(p, kv_row(cache_v, v, tile + u, pos, slots, kv_dim, kv_off)[d], *acc);
+        }
+        *m = tile_max;
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+}
+
+inline int window_start(int i, int window) {
+    return window > 0 ? max(0, i - window + 1) : 0;
+}
+
 kernel void attention(global const float* q, global const float* k, global const float* v,
                       global const float* cache_k, global const float* cache_v, global float* out,
                       int heads, int kv_heads, int head_dim, int window, int slots, int pos) {
@@ -26,36 +61,55 @@ kernel void attention(global const float* q, global const float* k, global const
     int i = pos + t;
     int kv_dim = kv_heads * head_dim;
     int kv_off = (h / (heads / kv_heads)) * head_dim;
-    float scale = 1.0f / sqrt((float) head_dim);
-    global const float* qt = q + ((long) t * heads + h) * head_dim;
-    ql[d] = qt[d];
+    ql[d] = q[((long) t * heads + h) * head_dim + d];
     barrier(CLK_LOCAL_MEM_FENCE);
-
-    int lo = window > 0 ? max(0, i - window + 1) : 0;
     float m = -INFINITY, l = 0.0f, acc = 0.0f;
-    for (int tile = lo; tile <= i; tile += head_dim) {
-        int count = min(head_dim, i - tile + 1);
-        if (d < count) {
-            global const float* kr = kv_row(cache_k, k, tile + d, pos, slots, kv_dim, kv_off);
-            float s = 0.0f;
-            for (int e = 0; e < head_dim; e++) s = fma(ql[e], kr[e], s);
-            scores[d] = s * scale;
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-        float tile_max = m;
-        for (int u = 0; u < count; u++) tile_max = fmax(tile_max, scores[u]);
-        float correction = exp(m - tile_max);
-        l *= correction;
-        acc *= correction;
-        for (int u = 0; u < count; u++) {
-            float p = exp(scores[u] - tile_max);
-            l += p;
-            acc = fma(p, kv_row(cache_v, v, tile + u, pos, slots, kv_dim, kv_off)[d], acc);
-        }
-        m = tile_max;
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
+    attend_keys(ql, scores, k, v, cache_k, cache_v, window_start(i, window), i, pos, slots, kv_dim, kv_off, head_dim, &m, &l, &acc);
     out[((long) t * heads + h) * head_dim + d] = acc / l;
+}
+
+// Decode (one query) split over the window ("flash decoding"): a single query has only `heads`
+// work-groups of work, too few to fill a GPU at long context, so work-group (h, s) folds the s-th
+// span of `span` keys into a partial (m, l, acc[head_dim]) in `parts`; attention_combine merges a
+// head's partials. parts holds heads x splits x (head_dim + 2) floats.
+kernel void attention_part(global const float* q, global const float* k, global const float* v,
+                           global const float* cache_k, global const float* cache_v, global float* parts,
+                           int heads, int kv_heads, int head_dim, int window, int slots, int pos, int span) {
+    local float ql[ATT_MAX_HEAD_DIM];
+    local float scores[ATT_MAX_HEAD_DIM];
+    int h = get_group_id(0);
+    int split = get_group_id(1);
+    int d = get_local_id(0);
+    int kv_dim = kv_heads * head_dim;
+    int kv_off = (h / (heads / kv_heads)) * head_dim;
+    ql[d] = q[(long) h * head_dim + d];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    int from = window_start(pos, window) + split * span;
+    float m = -INFINITY, l = 0.0f, acc = 0.0f;
+    attend_keys(ql, scores, k, v, cache_k, cache_v, from, min(pos, from + span - 1), pos, slots, kv_dim, kv_off, head_dim, &m, &l, &acc);
+    global float* part = parts + ((long) h * get_num_groups(1) + split) * (head_dim + 2);
+    part[2 + d] = acc;
+    if (d == 0) {
+        part[0] = m;
+        part[1] = l;
+    }
+}
+
+kernel void attention_combine(global const float* parts, global float* out, int head_dim, int splits) {
+    int h = get_group_id(0);
+    int d = get_local_id(0);
+    global const float* part = parts + (long) h * splits * (head_dim + 2);
+    float m = -INFINITY;
+    for (int s = 0; s < splits; s++) m = fmax(m, part[s * (head_dim + 2)]);
+    float l = 0.0f, acc = 0.0f;
+    for (int s = 0; s < splits; s++) {
+        global const float* p = part + s * (head_dim + 2);
+        if (p[1] == 0.0f) continue; // an empty span (m = -inf)
+        float w = exp(p[0] - m);
+        l = fma(w, p[1], l);
+        acc = fma(w, p[2 + d], acc);
+    }
+    out[(long) h * head_dim + d] = acc / l;
 }
 
 // Stores the chunk's keys and values in their cache slots; only the last `slots` positions of a

@@ -1,45 +1,88 @@
-// out[t][row] = W[row] . x[t] for the chunk's tokens.
-// One work-group per (row, tile of MM_TOKENS tokens): each work item dequantizes a strided subset
-// of the row's blocks once and uses it for every token of the tile (weights read once per tile),
-// then the work-group sums its partial dots in local memory.
-// x holds tokens at x + x_offset + t * cols; n_tokens counts the tokens to compute.
+// out[t][row] = W[row] . x[t]: two kernels per weight format, chosen by the host per run.
+//
+// matvec_T (one token, decode): MV_LANES work items per row, MV_ROWS rows per work-group. Four
+// lanes share a block (part_dot_T), so a row's lanes walk MV_LANES / 4 neighbouring blocks at a
+// time and their loads of weights and of x are contiguous; then the row's lanes sum in local
+// memory. (One lane per block made each load instruction touch MV_LANES different cache lines of
+// x: 25x slower on an H100.) x starts at x + x_offset (the last token of a chunk).
+//
+// gemm_T (a chunk of tokens, prefill): a work-group computes a GEMM_TILE x GEMM_TILE tile of
+// (rows x tokens); per block of 32 columns it stages the tile's weights (dequantized) and x in local
+// memory, then each of its (GEMM_TILE/4)^2 work items accumulates 4 rows x 4 tokens. Weights are
+// read once per GEMM_TILE tokens instead of once per token.
 
-#ifndef MM_LWS
-#define MM_LWS 64
+#ifndef MV_LANES
+#define MV_LANES 32
 #endif
-#define MM_TOKENS 8
+#ifndef MV_ROWS
+#define MV_ROWS 4
+#endif
+#ifndef GEMM_TILE
+#define GEMM_TILE 64
+#endif
+#define GEMM_SIDE (GEMM_TILE / 4)
 
-#define DEFINE_MATMUL(T)                                                                          \
-kernel void matmul_##T(global const uchar* w, global const float* x, global float* out,          \
-                       int rows, int cols, int n_tokens, int x_offset) {                          \
-    local float partial[MM_TOKENS][MM_LWS];                                                        \
-    int row = get_group_id(0);                                                                    \
-    int t0 = get_group_id(1) * MM_TOKENS;                                                         \
-    int lid = get_local_id(0);                                                                    \
+#define DEFINE_MATVEC(T)                                                                          \
+kernel void matvec_##T(global const uchar* w, global const float* x, global float* out,          \
+                       int rows, int cols, int x_offset) {                                        \
+    local float partial[MV_ROWS][MV_LANES];                                                       \
+    int lane = get_local_id(0), r = get_local_id(1);                                              \
+    int row = get_group_id(0) * MV_ROWS + r;                                                      \
     int blocks = cols / BLOCK;                                                                    \
-    global const uchar* wrow = w + (long) row * blocks * BLOCK_BYTES_##T;                         \
-    float acc[MM_TOKENS];                                                                         \
-    for (int t = 0; t < MM_TOKENS; t++) acc[t] = 0.0f;                                            \
-    float wb[BLOCK];                                                                              \
-    for (int b = lid; b < blocks; b += MM_LWS) {                                                  \
-        dequant_##T(wrow + (long) b * BLOCK_BYTES_##T, wb);                                       \
-        for (int t = 0; t < MM_TOKENS && t0 + t < n_tokens; t++) {                                \
-            global const float* xp = x + x_offset + (long) (t0 + t) * cols + b * BLOCK;           \
-            float s = 0.0f;                                                                       \
-            for (int i = 0; i < BLOCK; i++) s = fma(wb[i], xp[i], s);                             \
-            acc[t] += s;                                                                          \
-        }                                                                                         \
+    float s = 0.0f;                                                                               \
+    if (row < rows) {                                                                             \
+        global const uchar* wrow = w + (long) row * blocks * BLOCK_BYTES_##T;                     \
+        for (int b = lane / 4; b < blocks; b += MV_LANES / 4)                                     \
+            s += part_dot_##T(wrow + (long) b * BLOCK_BYTES_##T, lane % 4, x + x_offset + b * BLOCK); \
     }                                                                                             \
-    for (int t = 0; t < MM_TOKENS; t++) partial[t][lid] = acc[t];                                 \
+    partial[r][lane] = s;                                                                         \
     barrier(CLK_LOCAL_MEM_FENCE);                                                                 \
-    for (int stride = MM_LWS / 2; stride > 0; stride >>= 1) {                                     \
-        if (lid < stride) {                                                                       \
-            for (int t = 0; t < MM_TOKENS; t++) partial[t][lid] += partial[t][lid + stride];      \
+    for (int stride = MV_LANES / 2; stride > 0; stride >>= 1) {                                   \
+        if (lane < stride) partial[r][lane] += partial[r][lane + stride];                         \
+        barrier(CLK_LOCAL_MEM_FENCE);                                                             \
+    }                                                                                             \
+    if (lane == 0 && row < rows) out[row] = partial[r][0];                                        \
+}
+
+#define DEFINE_GEMM(T)                                                                            \
+kernel void gemm_##T(global const uchar* w, global const float* x, global float* out,            \
+                     int rows, int cols, int n_tokens) {                                          \
+    local float ws[BLOCK][GEMM_TILE + 1];                                                         \
+    local float xs[BLOCK][GEMM_TILE + 1];                                                         \
+    int tr = get_local_id(0), tt = get_local_id(1);                                               \
+    int tid = tt * GEMM_SIDE + tr;                                                                \
+    int row0 = get_group_id(0) * GEMM_TILE, tok0 = get_group_id(1) * GEMM_TILE;                  \
+    int blocks = cols / BLOCK;                                                                    \
+    float acc[4][4];                                                                              \
+    for (int i = 0; i < 4; i++)                                                                   \
+        for (int j = 0; j < 4; j++) acc[i][j] = 0.0f;                                             \
+    for (int b = 0; b < blocks; b++) {                                                            \
+        for (int e = tid; e < GEMM_TILE * BLOCK; e += GEMM_SIDE * GEMM_SIDE) {                    \
+            int r = e / BLOCK, k = e % BLOCK;                                                     \
+            int row = row0 + r, t = tok0 + r;                                                     \
+            ws[k][r] = row < rows ? weight_##T(w + ((long) row * blocks + b) * BLOCK_BYTES_##T, k) : 0.0f; \
+            xs[k][r] = t < n_tokens ? x[(long) t * cols + b * BLOCK + k] : 0.0f;                  \
+        }                                                                                         \
+        barrier(CLK_LOCAL_MEM_FENCE);                                                             \
+        for (int k = 0; k < BLOCK; k++) {                                                         \
+            float a[4], c[4];                                                                     \
+            for (int i = 0; i < 4; i++) a[i] = ws[k][tr + i * GEMM_SIDE];                         \
+            for (int j = 0; j < 4; j++) c[j] = xs[k][tt + j * GEMM_SIDE];                         \
+            for (int i = 0; i < 4; i++)                                                           \
+                for (int j = 0; j < 4; j++) acc[i][j] = fma(a[i], c[j], acc[i][j]);               \
         }                                                                                         \
         barrier(CLK_LOCAL_MEM_FENCE);                                                             \
     }                                                                                             \
-    if (lid < MM_TOKENS && t0 + lid < n_tokens) out[(long) (t0 + lid) * rows + row] = partial[lid][0]; \
+    for (int j = 0; j < 4; j++) {                                                                 \
+        int t = tok0 + tt + j * GEMM_SIDE;                                                        \
+        for (int i = 0; i < 4; i++) {                                                             \
+            int row = row0 + tr + i * GEMM_SIDE;                                                  \
+            if (t < n_tokens && row < rows) out[(long) t * rows + row] = acc[i][j];               \
+        }                                                                                         \
+    }                                                                                             \
 }
+
+#define DEFINE_MATMUL(T) DEFINE_MATVEC(T) DEFINE_GEMM(T)
 
 DEFINE_MATMUL(f32)
 DEFINE_MATMUL(f16)

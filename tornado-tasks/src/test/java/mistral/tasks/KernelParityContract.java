@@ -16,6 +16,7 @@ import mistral.tasks.kernels.ReferenceKernels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Every kernel of a device backend against the Java backend (whose kernels are tested against
@@ -43,6 +44,21 @@ public abstract class KernelParityContract {
         compare(DIM, out, Rows.ALL, g -> g.task(new Task.MatMul(w, x(), out, Rows.ALL)), new Step(0, 1), new Step(1, 12), new Step(13, 9));
         F32Buffer last = new F32Buffer("last", 72);
         compare(DIM, last, Rows.LAST, g -> g.task(new Task.MatMul(w, x(), last, Rows.LAST)), new Step(0, 5), new Step(5, 1));
+    }
+
+    /** Rows and columns that fill no tile or lane group evenly: more blocks per row than a device's lanes, rows past a tile. */
+    @ParameterizedTest
+    @EnumSource(value = TensorType.class, names = "Q4_0_X4", mode = EnumSource.Mode.EXCLUDE)
+    void matMulWiderThanOneTile(TensorType type) {
+        int cols = 37 * 32, rows = 130;
+        WeightTensor w = RandomWeights.tensor("w", type, rows, cols, 4);
+        F32Buffer x = new F32Buffer("x", (long) CAP * cols);
+        F32Buffer out = new F32Buffer("out", (long) CAP * rows);
+        BackendComparison.compare(JAVA, backend(), CAP, cols, out, Rows.ALL, g -> g.task(new Task.MatMul(w, x, out, Rows.ALL)),
+                new Step(0, 1), new Step(1, 12), new Step(13, 2));
+        F32Buffer last = new F32Buffer("last", rows);
+        BackendComparison.compare(JAVA, backend(), CAP, cols, last, Rows.LAST, g -> g.task(new Task.MatMul(w, x, last, Rows.LAST)),
+                new Step(0, 7));
     }
 
     @ParameterizedTest
@@ -82,5 +98,25 @@ public abstract class KernelParityContract {
                 .task(new Task.KvStore(k, v, cache)),
                 // prefill chunks that wrap the cache, a chunk longer than the cache, then decode steps
                 new Step(0, 5), new Step(5, 6), new Step(11, 12), new Step(23, 1), new Step(24, 1), new Step(25, 3));
+    }
+
+    /** Decode over a long window (a device may split it over work-groups), with and without a window, the cache wrapped. */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 100})
+    void decodeAttentionOverALongWindow(int window) {
+        int heads = 4, kvHeads = 2, headDim = 16, kvDim = kvHeads * headDim, slots = window == 0 ? 160 : window;
+        WeightTensor wk = RandomWeights.tensor("wk", TensorType.F32, kvDim, DIM, 13);
+        WeightTensor wv = RandomWeights.tensor("wv", TensorType.F32, kvDim, DIM, 14);
+        KvCacheLayer cache = new KvCacheLayer(new F32Buffer("ck", (long) slots * kvDim), new F32Buffer("cv", (long) slots * kvDim), slots, kvDim);
+        F32Buffer k = new F32Buffer("k", (long) CAP * kvDim), v = new F32Buffer("v", (long) CAP * kvDim);
+        F32Buffer out = new F32Buffer("att", (long) CAP * DIM);
+        Step[] steps = new Step[15];
+        for (int i = 0; i < 12; i++) steps[i] = new Step(i * CAP, CAP);
+        for (int i = 12; i < steps.length; i++) steps[i] = new Step(144 + i - 12, 1);
+        compare(DIM, out, Rows.ALL, g -> g
+                .task(new Task.MatMul(wk, x(), k, Rows.ALL))
+                .task(new Task.MatMul(wv, x(), v, Rows.ALL))
+                .task(new Task.Attention(x(), k, v, cache, out, heads, kvHeads, headDim, window))
+                .task(new Task.KvStore(k, v, cache)), steps);
     }
 }

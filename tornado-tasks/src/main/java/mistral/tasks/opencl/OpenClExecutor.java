@@ -29,40 +29,52 @@ import static mistral.tasks.opencl.OpenCl.*;
  * go in and the logits come out.
  */
 final class OpenClExecutor implements Executor {
-    static final int MM_TOKENS = 8;
-
+    /** Decode attention: a work-group folds at least ATT_MIN_SPAN keys; at most ATT_MAX_SPLITS per head. */
+    static final int ATT_MIN_SPAN = 64, ATT_MAX_SPLITS = 32;
     private final ClDevice device;
     private final ExecutionPlan plan;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment context, queue, program;
     private final Map<Buffer, MemorySegment> mems = new HashMap<>();
     private final List<Launch> launches = new ArrayList<>();
-    private final int mmLws, normLws;
+    private final List<MemorySegment> scratch = new ArrayList<>();
+    private final int mvLanes, mvRows, gemmTile, normLws;
     private final MemorySegment scalar, event, tokensHost, outputHost;
     private final Profile profile;
     private final boolean fromCache;
     private long deviceBytes;
 
-    /** One task as a kernel launch: buffer args already bound; per run, scalars and sizes. */
+    /**
+     * One task as a kernel launch: buffer args already bound; per run, scalars and sizes. Matmul and
+     * attention run other kernels for a single token, in {@code decode}: the matvec instead of the
+     * GEMM, and the window split over work-groups then merged (attention_part, attention_combine).
+     */
     private final class Launch {
         final String name;
         final MemorySegment kernel;
         final Task task;
+        final List<Launch> decode;
         final MemorySegment global = arena.allocate(ValueLayout.JAVA_LONG, 2);
         final MemorySegment local = arena.allocate(ValueLayout.JAVA_LONG, 2);
 
         Launch(Task task, Object... bufferArgs) {
+            this(task.kernel(), List.of(), task, bufferArgs);
+        }
+
+        Launch(String name, List<Launch> decode, Task task, Object... bufferArgs) {
             this.task = task;
-            this.name = task.kernel();
+            this.name = name;
+            this.decode = decode;
             this.kernel = create(clCreateKernel, "clCreateKernel(" + name + ")", arena, program, arena.allocateFrom(name));
             for (int i = 0; i < bufferArgs.length; i++) bind(i, bufferArgs[i]);
         }
 
         void bind(int index, Object value) {
             switch (value) {
-                case Buffer b -> {
+                case Buffer b -> bind(index, mems.get(b));
+                case MemorySegment mem -> {
                     MemorySegment handle = arena.allocate(ValueLayout.ADDRESS);
-                    handle.set(ValueLayout.ADDRESS, 0, mems.get(b));
+                    handle.set(ValueLayout.ADDRESS, 0, mem);
                     setArg(kernel, index, ValueLayout.ADDRESS.byteSize(), handle);
                 }
                 case Integer v -> {
@@ -94,8 +106,11 @@ final class OpenClExecutor implements Executor {
         this.profile = profiling ? new Profile() : null;
         this.scalar = arena.allocate(8);
         this.event = arena.allocate(ValueLayout.ADDRESS);
-        this.mmLws = (int) Math.min(64, Integer.highestOneBit(device.maxWorkGroup()));
-        this.normLws = mmLws;
+        int maxGroup = Integer.highestOneBit(device.maxWorkGroup());
+        this.mvLanes = Math.max(4, Math.min(32, maxGroup));
+        this.mvRows = Math.max(1, Math.min(4, maxGroup / mvLanes));
+        this.gemmTile = maxGroup >= 256 ? 64 : maxGroup >= 64 ? 32 : 16;
+        this.normLws = Math.min(256, maxGroup);
         checkFits(plan);
         MemorySegment devs = arena.allocate(ValueLayout.ADDRESS);
         devs.set(ValueLayout.ADDRESS, 0, device.device());
@@ -117,7 +132,8 @@ final class OpenClExecutor implements Executor {
     }
 
     String options() {
-        return String.format(Locale.ROOT, "-cl-std=CL1.2 -DMM_LWS=%d -DNORM_LWS=%d", mmLws, normLws);
+        return String.format(Locale.ROOT, "-cl-std=CL1.2 -DMV_LANES=%d -DMV_ROWS=%d -DGEMM_TILE=%d -DNORM_LWS=%d",
+                mvLanes, mvRows, gemmTile, normLws);
     }
 
     boolean programFromCache() {
@@ -170,13 +186,21 @@ final class OpenClExecutor implements Executor {
         return switch (task) {
             case Task.Embed e -> new Launch(e, e.tokens(), e.table(), e.out(), e.table().cols());
             case Task.RmsNorm r -> new Launch(r, r.x(), r.weight(), r.out(), r.dim(), r.eps());
-            case Task.MatMul m -> new Launch(m, m.w(), m.x(), m.out(), m.w().rows(), m.w().cols());
+            case Task.MatMul m -> {
+                String type = m.w().type().name().toLowerCase(Locale.ROOT);
+                Launch matvec = new Launch("matvec_" + type, List.of(), m, m.w(), m.x(), m.out(), m.w().rows(), m.w().cols());
+                yield new Launch("gemm_" + type, List.of(matvec), m, m.w(), m.x(), m.out(), m.w().rows(), m.w().cols());
+            }
             case Task.Rope r -> new Launch(r, r.x(), r.freqs(), r.heads(), r.headDim());
             case Task.Attention a -> {
                 if (a.headDim() > 256 || a.headDim() > device.maxWorkGroup()) {
                     throw new OpenClException("head_dim " + a.headDim() + " exceeds the attention kernel's work-group limit on " + device.name());
                 }
-                yield new Launch(a, a.q(), a.k(), a.v(), a.cache().keys(), a.cache().values(), a.out(),
+                MemorySegment parts = scratch("attention parts", (long) a.heads() * ATT_MAX_SPLITS * (a.headDim() + 2) * Float.BYTES);
+                Launch part = new Launch("attention_part", List.of(), a, a.q(), a.k(), a.v(), a.cache().keys(), a.cache().values(), parts,
+                        a.heads(), a.kvHeads(), a.headDim(), a.window(), a.cache().slots());
+                Launch combine = new Launch("attention_combine", List.of(), a, parts, a.out(), a.headDim());
+                yield new Launch("attention", List.of(part, combine), a, a.q(), a.k(), a.v(), a.cache().keys(), a.cache().values(), a.out(),
                         a.heads(), a.kvHeads(), a.headDim(), a.window(), a.cache().slots());
             }
             case Task.KvStore k -> new Launch(k, k.k(), k.v(), k.cache().keys(), k.cache().values(), k.cache().kvDim(), k.cache().slots());
@@ -202,18 +226,36 @@ final class OpenClExecutor implements Executor {
                 case Task.RmsNorm r -> l.enqueue(1, (long) normLws * n, 1, normLws, 1);
                 case Task.MatMul m -> {
                     boolean last = m.rows() == Task.Rows.LAST;
-                    int tokens = last ? 1 : n;
-                    l.bind(5, tokens);
-                    l.bind(6, last ? (n - 1) * m.w().cols() : 0);
-                    l.enqueue(2, (long) m.w().rows() * mmLws, (tokens + MM_TOKENS - 1) / MM_TOKENS, mmLws, 1);
+                    long rows = m.w().rows();
+                    if (last || n == 1) {
+                        Launch matvec = l.decode.getFirst();
+                        matvec.bind(5, last ? (n - 1) * m.w().cols() : 0);
+                        matvec.enqueue(2, ceil(rows, mvRows) * mvLanes, mvRows, mvLanes, mvRows);
+                    } else {
+                        l.bind(5, n);
+                        int side = gemmTile / 4;
+                        l.enqueue(2, ceil(rows, gemmTile) * side, ceil(n, gemmTile) * side, side, side);
+                    }
                 }
                 case Task.Rope r -> {
                     l.bind(4, s.pos());
                     l.enqueue(2, (long) r.heads() * r.headDim() / 2, n, 0, 0);
                 }
                 case Task.Attention a -> {
-                    l.bind(11, s.pos());
-                    l.enqueue(2, (long) a.heads() * a.headDim(), n, a.headDim(), 1);
+                    if (n == 1) {
+                        int keys = a.window() > 0 ? Math.min(s.pos() + 1, a.window()) : s.pos() + 1;
+                        int span = (int) Math.max(ATT_MIN_SPAN, ceil(keys, ATT_MAX_SPLITS));
+                        int splits = (int) ceil(keys, span);
+                        Launch part = l.decode.get(0), combine = l.decode.get(1);
+                        part.bind(11, s.pos());
+                        part.bind(12, span);
+                        part.enqueue(2, (long) a.heads() * a.headDim(), splits, a.headDim(), 1);
+                        combine.bind(3, splits);
+                        combine.enqueue(1, (long) a.heads() * a.headDim(), 1, a.headDim(), 1);
+                    } else {
+                        l.bind(11, s.pos());
+                        l.enqueue(2, (long) a.heads() * a.headDim(), n, a.headDim(), 1);
+                    }
                 }
                 case Task.KvStore k -> {
                     l.bind(6, s.pos());
@@ -224,6 +266,18 @@ final class OpenClExecutor implements Executor {
                 case Task.Add a -> l.enqueue(1, (long) n * a.dim(), 1, 0, 0);
             }
         }
+    }
+
+    /** A device buffer of the executor's own (not in the plan), freed on close. */
+    private MemorySegment scratch(String name, long bytes) {
+        MemorySegment mem = create(clCreateBuffer, "clCreateBuffer(" + name + ")", arena, context, CL_MEM_READ_WRITE, bytes, MemorySegment.NULL);
+        scratch.add(mem);
+        deviceBytes += bytes;
+        return mem;
+    }
+
+    private static long ceil(long n, long unit) {
+        return (n + unit - 1) / unit;
     }
 
     private void recordEvent(String name, Task task) {
@@ -288,8 +342,12 @@ final class OpenClExecutor implements Executor {
                 // closing after a device failure: release what we can
             }
         }
-        for (Launch l : launches) release(clReleaseKernel, l.kernel);
+        for (Launch l : launches) {
+            release(clReleaseKernel, l.kernel);
+            for (Launch d : l.decode) release(clReleaseKernel, d.kernel);
+        }
         for (MemorySegment m : mems.values()) release(clReleaseMemObject, m);
+        for (MemorySegment m : scratch) release(clReleaseMemObject, m);
         release(clReleaseProgram, program);
         release(clReleaseCommandQueue, queue);
         release(clReleaseContext, context);
