@@ -6,7 +6,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Weight storage formats, with their GGML type ids. Quantized types store blocks of 32 weights;
+ * Weight storage formats, with their GGML type ids. Q8_0 and Q4_0 store blocks of 32 weights, the
+ * K-quants (Q4_K, Q6_K: what most downloaded Mistral files use) super-blocks of 256;
  * {@link #Q4_0_X4} is not a file format but the Java backend's in-memory regrouping of Q4_0
  * ({@link mistral.tasks.kernels.Q4_0X4}), with no GGML id.
  */
@@ -16,6 +17,8 @@ public enum TensorType {
     Q4_0(2, 32, 18),
     Q8_0(8, 32, 34),
     BF16(30, 1, 2),
+    Q4_K(12, 256, 144),
+    Q6_K(14, 256, 210),
     Q4_0_X4(-1, 128, 80);
 
     public final int ggmlId;
@@ -41,6 +44,11 @@ public enum TensorType {
             if (t.inFiles() && t.ggmlId == id) return Optional.of(t);
         }
         return Optional.empty();
+    }
+
+    /** Whether this is a K-quant (256-weight super-blocks with sub-block scales). */
+    public boolean isKQuant() {
+        return this == Q4_K || this == Q6_K;
     }
 
     /** Whether GGUF files store this type (every type but the Java backend's own layouts). */

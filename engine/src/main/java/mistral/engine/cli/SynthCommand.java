@@ -19,7 +19,7 @@ final class SynthCommand extends Command {
         return """
                 usage: mistral synth --preset NAME --type T --out F [options]
                   --preset NAME        shape to start from (mistral-7b-v0.1, mistral-7b-v0.2, tiny-mistral-a, ...)
-                  --type T             F32, F16, BF16, Q8_0 or Q4_0
+                  --type T             F32, F16, BF16, Q8_0, Q4_0, Q4_K or Q6_K
                   --out F              the GGUF file to write
                   --seed S             random seed (default 1)
                   --dim, --layers, --heads, --kv-heads, --head-dim, --hidden, --vocab, --context,
@@ -46,7 +46,7 @@ final class SynthCommand extends Command {
             type = TensorType.valueOf(a.required("--type").toUpperCase(Locale.ROOT));
             if (!type.inFiles()) throw new IllegalArgumentException();
         } catch (IllegalArgumentException e) {
-            throw new UsageException("synth: --type must be one of F32, F16, BF16, Q8_0, Q4_0");
+            throw new UsageException("synth: --type must be one of " + TensorType.fileTypes());
         }
         int dim = a.integer("--dim", p.dim()), heads = a.integer("--heads", p.heads());
         ModelConfig c = new ModelConfig(dim, a.integer("--layers", p.layers()), heads, a.integer("--kv-heads", p.kvHeads()),
@@ -54,6 +54,12 @@ final class SynthCommand extends Command {
                 a.integer("--hidden", p.hiddenDim()), a.integer("--vocab", p.vocabSize()), p.normEps(),
                 a.real("--rope-theta", p.ropeTheta()), a.integer("--context", p.contextLength()),
                 a.integer("--sliding-window", p.slidingWindow()), "synth");
+        for (String[] d : new String[][] {{"--dim", "" + c.dim()}, {"--hidden", "" + c.hiddenDim()}, {"--heads x --head-dim", "" + c.qDim()}}) {
+            if (Integer.parseInt(d[1]) % type.blockSize != 0) {
+                throw new UsageException("synth: " + type + " stores rows in blocks of " + type.blockSize + " weights; " + d[0] + " " + d[1]
+                        + " is not a multiple of " + type.blockSize);
+            }
+        }
         Path file = Path.of(a.required("--out"));
         err.println("synth: " + c.describe().replace("\n", "\n       "));
         try {

@@ -36,7 +36,8 @@ public final class SyntheticModel {
         List<Spec> specs = new ArrayList<>();
         specs.add(new Spec("token_embd.weight", c.vocabSize(), c.dim(), type));
         specs.add(new Spec("output_norm.weight", 1, c.dim(), TensorType.F32));
-        specs.add(new Spec("output.weight", c.vocabSize(), c.dim(), type));
+        // as llama.cpp's K-quant mixes do, the output matrix keeps more bits
+        specs.add(new Spec("output.weight", c.vocabSize(), c.dim(), type == TensorType.Q4_K ? TensorType.Q6_K : type));
         for (int l = 0; l < c.layers(); l++) {
             String b = "blk." + l + ".";
             specs.add(new Spec(b + "attn_norm.weight", 1, c.dim(), TensorType.F32));
@@ -140,6 +141,8 @@ public final class SyntheticModel {
             case Q4_0 -> 2;
             case Q8_0 -> 7;
             case BF16 -> 32;
+            case Q4_K -> 14; // LLAMA_FTYPE_MOSTLY_Q4_K_S: every matrix Q4_K
+            case Q6_K -> 18;
             case Q4_0_X4 -> throw new IllegalArgumentException("Q4_0_X4 is the Java backend's in-memory layout, not a file type");
         };
     }

@@ -3,6 +3,7 @@ package mistral.tasks.java;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import mistral.tasks.TensorType;
+import mistral.tasks.kernels.Dequant;
 import mistral.tasks.kernels.DequantLayouts;
 
 /** Vectorized row dequantization for the prefill matmul. */
@@ -20,6 +21,7 @@ final class FastDequant {
             case Q8_0 -> Q8_0MatVec.dequantize(w, off, cols, dst, dstOff);
             case Q4_0 -> Q4_0MatVec.dequantize(w, off, cols, dst, dstOff);
             case Q4_0_X4 -> Q4_0X4MatVec.dequantize(w, off, cols, dst, dstOff);
+            case Q4_K, Q6_K -> Dequant.row(type, w, off, cols, dst, dstOff);
         }
     }
 }

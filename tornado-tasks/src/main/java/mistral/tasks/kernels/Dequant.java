@@ -48,6 +48,12 @@ public final class Dequant {
                     }
                 }
             }
+            case Q4_K -> {
+                for (int b = 0; b < cols / KQuants.QK; b++) KQuants.dequantizeQ4K(w, offset + 144L * b, dst, dstOff + KQuants.QK * b);
+            }
+            case Q6_K -> {
+                for (int b = 0; b < cols / KQuants.QK; b++) KQuants.dequantizeQ6K(w, offset + 210L * b, dst, dstOff + KQuants.QK * b);
+            }
             case Q4_0_X4 -> Q4_0X4.dequantize(w, offset, cols, dst, dstOff);
         }
     }

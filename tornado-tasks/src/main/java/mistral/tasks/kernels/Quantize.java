@@ -4,7 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import mistral.tasks.TensorType;
 
-/** Float weights to each storage format, with ggml's rounding rules (used by synth and tests). */
+/** Float weights to each storage format, with ggml's rounding rules (K-quants: plain min/max rules, see KQuants); used by synth and tests. */
 public final class Quantize {
     private Quantize() {
     }
@@ -53,6 +53,12 @@ public final class Quantize {
                         dst.set(ValueLayout.JAVA_BYTE, block + 2 + i, (byte) (lo | (hi << 4)));
                     }
                 }
+            }
+            case Q4_K -> {
+                for (int b = 0; b < n / KQuants.QK; b++) KQuants.quantizeQ4K(src, srcOff + KQuants.QK * b, dst, offset + 144L * b);
+            }
+            case Q6_K -> {
+                for (int b = 0; b < n / KQuants.QK; b++) KQuants.quantizeQ6K(src, srcOff + KQuants.QK * b, dst, offset + 210L * b);
             }
             case Q4_0_X4 -> throw new IllegalArgumentException("Q4_0_X4 is made from Q4_0 by Q4_0X4.regroup, not quantized directly");
         }

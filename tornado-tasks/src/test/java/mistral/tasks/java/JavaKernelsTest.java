@@ -44,8 +44,8 @@ class JavaKernelsTest {
     @ParameterizedTest
     @EnumSource(TensorType.class)
     void matMulEqualsReference(TensorType type) {
-        // odd row count, a tail for the vector loop in float types; Q4_0_X4 takes whole 128-groups
-        int rows = 67, cols = type == TensorType.Q4_0_X4 ? 640 : 544;
+        // odd row count, a tail for the vector loop in float types; Q4_0_X4 takes whole 128-groups, K-quants 256
+        int rows = 67, cols = type == TensorType.Q4_0_X4 ? 640 : type.isKQuant() ? 768 : 544;
         WeightTensor w = RandomWeights.tensor("w", type, rows, cols, 1);
         for (int n : new int[] {1, 5}) {
             float[] x = RandomWeights.floats(new Random(2), n * cols, 1f);
@@ -86,6 +86,8 @@ class JavaKernelsTest {
             case BF16 -> 1e-2;
             case Q8_0 -> 0.02;
             case Q4_0, Q4_0_X4 -> 0.35;
+            case Q4_K -> 0.2;
+            case Q6_K -> 0.05;
         };
         for (int i = 0; i < 256; i++) assertEquals(x[i] * 0.5f, back[i], bound, type + " at " + i);
     }

@@ -1,0 +1,76 @@
+package mistral.engine.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import mistral.engine.Fixtures;
+import mistral.engine.gguf.GgufFile;
+import mistral.tasks.TensorType;
+import mistral.tasks.opencl.OpenClBackend;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * K-quant models end to end: the synthetic models of fixtures/kquants (which `synth` writes the same
+ * every time) score as llama.cpp scores them. llama.cpp quantizes activations to 8 bits in its
+ * K-quant dot products and keeps an F16 KV cache, so the two agree to 0.01 (measured), not to float
+ * rounding; the weights themselves are checked bit for bit against gguf-py in KQuantsTest.
+ */
+class KQuantModelTest {
+    static final JsonNode LLAMA = Fixtures.json(Fixtures.ROOT.resolve("kquants/llama-cpp-logprobs.json"));
+
+    @TempDir
+    Path dir;
+
+    private Path synth(String type) {
+        Path f = dir.resolve(type + ".gguf");
+        List<String> args = new ArrayList<>(List.of("synth", "--type", type, "--out", f.toString()));
+        LLAMA.get("synth_args").forEach(a -> args.add(a.asText()));
+        CliTest.Result r = CliTest.run(args.toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        return f;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Q4_K", "Q6_K"})
+    void scoresAsLlamaCppDoes(String type) throws Exception {
+        Path f = synth(type);
+        try (GgufFile g = GgufFile.open(f)) {
+            assertEquals(TensorType.valueOf(type), g.tensor("blk.1.ffn_down.weight").type());
+            assertEquals(TensorType.Q6_K, g.tensor("output.weight").type()); // Q4_K files keep the output in Q6_K, as llama.cpp's do
+        }
+        StringBuilder ids = new StringBuilder();
+        LLAMA.get("token_ids").forEach(t -> ids.append(ids.isEmpty() ? "" : ",").append(t.asInt()));
+        CliTest.Result r = CliTest.run("score", "--model", f.toString(), "--token-ids", ids.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        double[] expected = Fixtures.doubles(LLAMA.get("models").get(type));
+        JsonNode actual = r.json().get("logprobs");
+        assertEquals(expected.length, actual.size());
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual.get(i).asDouble(), 0.02, type + " position " + i);
+        }
+    }
+
+    @Test
+    void openClSaysItHasNoKQuantKernels() {
+        Assumptions.assumeTrue(OpenClBackend.unavailable().isEmpty(), "no OpenCL device");
+        Path f = synth("Q4_K");
+        CliTest.Result r = CliTest.run("generate", "--model", f.toString(), "--device", "opencl", "--prompt", "a", "--max-tokens", "1");
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("Q4_K") && r.err().contains("--device java"), r.err());
+    }
+
+    @Test
+    void synthRefusesShapesThatAreNotWholeSuperBlocks() {
+        CliTest.Result r = CliTest.run("synth", "--preset", "tiny-mistral-a", "--type", "Q4_K", "--out", dir.resolve("x.gguf").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("256") && r.err().contains("--dim 128"), r.err());
+    }
+}

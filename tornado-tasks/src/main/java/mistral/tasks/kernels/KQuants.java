@@ -1,0 +1,148 @@
+package mistral.tasks.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * ggml's K-quant super-blocks (256 weights), dequantized in ggml's order of float operations so
+ * the weights are bit-identical to llama.cpp's, and quantized by plain min/max rules (for synth;
+ * any valid block is a valid weight, so the rules only need to be reasonable).
+ *
+ * <p>Q4_K (144 bytes): f16 d, f16 dmin, 12 bytes of 6-bit scales and mins for 8 sub-blocks of 32,
+ * 128 bytes of nibbles; weight = d * scale_j * q - dmin * min_j. Bytes 32c..32c+31 of the nibbles
+ * hold sub-block 2c (low nibbles) and 2c+1 (high nibbles).
+ *
+ * <p>Q6_K (210 bytes): 128 bytes of low 4 bits, 64 bytes of high 2 bits, 16 int8 scales (one per 16
+ * weights), f16 d; weight = d * scale_j * (q - 32).
+ */
+public final class KQuants {
+    public static final int QK = 256;
+    private static final ValueLayout.OfShort SHORT = DequantLayouts.SHORT;
+
+    private KQuants() {
+    }
+
+    private static int u8(MemorySegment w, long at) {
+        return w.get(ValueLayout.JAVA_BYTE, at) & 0xFF;
+    }
+
+    /** Scale (index 0) and min (index 1) of Q4_K sub-block j from the 12 packed bytes at s (ggml's get_scale_min_k4). */
+    static int scaleOrMin(MemorySegment w, long s, int j, int which) {
+        if (j < 4) return u8(w, s + j + 4L * which) & 63;
+        return which == 0 ? (u8(w, s + j + 4) & 0xF) | ((u8(w, s + j - 4) >> 6) << 4)
+                          : (u8(w, s + j + 4) >> 4) | ((u8(w, s + j) >> 6) << 4);
+    }
+
+    /** One Q4_K super-block at byte b into dst[o..o+256). */
+    public static void dequantizeQ4K(MemorySegment w, long b, float[] dst, int o) {
+        float d = Float.float16ToFloat(w.get(SHORT, b)), dmin = Float.float16ToFloat(w.get(SHORT, b + 2));
+        long scales = b + 4, qs = b + 16;
+        for (int c = 0; c < 4; c++) {
+            float d1 = d * scaleOrMin(w, scales, 2 * c, 0), m1 = dmin * scaleOrMin(w, scales, 2 * c, 1);
+            float d2 = d * scaleOrMin(w, scales, 2 * c + 1, 0), m2 = dmin * scaleOrMin(w, scales, 2 * c + 1, 1);
+            for (int l = 0; l < 32; l++) {
+                int q = u8(w, qs + 32L * c + l);
+                dst[o + 64 * c + l] = d1 * (q & 0xF) - m1;
+                dst[o + 64 * c + 32 + l] = d2 * (q >> 4) - m2;
+            }
+        }
+    }
+
+    /** One Q6_K super-block at byte b into dst[o..o+256). */
+    public static void dequantizeQ6K(MemorySegment w, long b, float[] dst, int o) {
+        float d = Float.float16ToFloat(w.get(SHORT, b + 208));
+        for (int half = 0; half < 2; half++) {
+            long ql = b + 64L * half, qh = b + 128 + 32L * half, sc = b + 192 + 8L * half;
+            int y = o + 128 * half;
+            for (int l = 0; l < 32; l++) {
+                int is = l / 16, h = u8(w, qh + l);
+                int q1 = ((u8(w, ql + l) & 0xF) | ((h & 3) << 4)) - 32;
+                int q2 = ((u8(w, ql + l + 32) & 0xF) | (((h >> 2) & 3) << 4)) - 32;
+                int q3 = ((u8(w, ql + l) >> 4) | (((h >> 4) & 3) << 4)) - 32;
+                int q4 = ((u8(w, ql + l + 32) >> 4) | (((h >> 6) & 3) << 4)) - 32;
+                dst[y + l] = d * w.get(ValueLayout.JAVA_BYTE, sc + is) * q1;
+                dst[y + l + 32] = d * w.get(ValueLayout.JAVA_BYTE, sc + is + 2) * q2;
+                dst[y + l + 64] = d * w.get(ValueLayout.JAVA_BYTE, sc + is + 4) * q3;
+                dst[y + l + 96] = d * w.get(ValueLayout.JAVA_BYTE, sc + is + 6) * q4;
+            }
+        }
+    }
+
+    /** src[s..s+256) as one Q4_K super-block at byte b: per sub-block an unsigned range [min, max] in 15 steps. */
+    public static void quantizeQ4K(float[] src, int s, MemorySegment dst, long b) {
+        float[] scale = new float[8], min = new float[8];
+        float maxScale = 0, maxMin = 0;
+        for (int j = 0; j < 8; j++) {
+            float lo = 0, hi = 0;
+            for (int l = 0; l < 32; l++) {
+                lo = Math.min(lo, src[s + 32 * j + l]);
+                hi = Math.max(hi, src[s + 32 * j + l]);
+            }
+            scale[j] = (hi - lo) / 15;
+            min[j] = -lo;
+            maxScale = Math.max(maxScale, scale[j]);
+            maxMin = Math.max(maxMin, min[j]);
+        }
+        short dh = Float.floatToFloat16(maxScale / 63), dminh = Float.floatToFloat16(maxMin / 63);
+        float d = Float.float16ToFloat(dh), dmin = Float.float16ToFloat(dminh);
+        int[] sc = new int[8], m = new int[8];
+        for (int j = 0; j < 8; j++) {
+            sc[j] = d > 0 ? Math.min(63, Math.round(scale[j] / d)) : 0;
+            m[j] = dmin > 0 ? Math.min(63, Math.round(min[j] / dmin)) : 0;
+        }
+        dst.set(SHORT, b, dh);
+        dst.set(SHORT, b + 2, dminh);
+        for (int j = 0; j < 4; j++) {
+            put(dst, b + 4 + j, (sc[j] & 63) | ((sc[j + 4] >> 4) << 6));
+            put(dst, b + 8 + j, (m[j] & 63) | ((m[j + 4] >> 4) << 6));
+            put(dst, b + 12 + j, (sc[j + 4] & 0xF) | ((m[j + 4] & 0xF) << 4));
+        }
+        for (int c = 0; c < 4; c++) {
+            for (int l = 0; l < 32; l++) {
+                int lo = nibble(src[s + 64 * c + l], d * sc[2 * c], dmin * m[2 * c]);
+                int hi = nibble(src[s + 64 * c + 32 + l], d * sc[2 * c + 1], dmin * m[2 * c + 1]);
+                put(dst, b + 16 + 32L * c + l, lo | (hi << 4));
+            }
+        }
+    }
+
+    private static int nibble(float x, float scale, float min) {
+        return scale > 0 ? Math.clamp(Math.round((x + min) / scale), 0, 15) : 0;
+    }
+
+    /** src[s..s+256) as one Q6_K super-block at byte b: per 16 weights a signed scale, q in [-32, 31]. */
+    public static void quantizeQ6K(float[] src, int s, MemorySegment dst, long b) {
+        float[] scale = new float[16];
+        float maxScale = 0;
+        for (int j = 0; j < 16; j++) {
+            float amax = 0;
+            for (int l = 0; l < 16; l++) amax = Math.max(amax, Math.abs(src[s + 16 * j + l]));
+            scale[j] = amax / 31;
+            maxScale = Math.max(maxScale, scale[j]);
+        }
+        short dh = Float.floatToFloat16(maxScale / 127);
+        float d = Float.float16ToFloat(dh);
+        int[] sc = new int[16];
+        for (int j = 0; j < 16; j++) sc[j] = d > 0 ? Math.min(127, Math.round(scale[j] / d)) : 0;
+        int[] q = new int[256];
+        for (int i = 0; i < 256; i++) {
+            float step = d * sc[i / 16];
+            q[i] = step > 0 ? Math.clamp(Math.round(src[s + i] / step), -32, 31) + 32 : 32;
+        }
+        for (int half = 0; half < 2; half++) {
+            int y = 128 * half;
+            for (int l = 0; l < 32; l++) {
+                int q1 = q[y + l], q2 = q[y + l + 32], q3 = q[y + l + 64], q4 = q[y + l + 96];
+                put(dst, b + 64L * half + l, (q1 & 0xF) | ((q3 & 0xF) << 4));
+                put(dst, b + 64L * half + l + 32, (q2 & 0xF) | ((q4 & 0xF) << 4));
+                put(dst, b + 128 + 32L * half + l, (q1 >> 4) | ((q2 >> 4) << 2) | ((q3 >> 4) << 4) | ((q4 >> 4) << 6));
+            }
+        }
+        for (int j = 0; j < 16; j++) dst.set(ValueLayout.JAVA_BYTE, b + 192 + j, (byte) sc[j]);
+        dst.set(SHORT, b + 208, dh);
+    }
+
+    private static void put(MemorySegment dst, long at, int value) {
+        dst.set(ValueLayout.JAVA_BYTE, at, (byte) value);
+    }
+}
