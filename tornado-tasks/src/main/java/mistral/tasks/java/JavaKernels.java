@@ -19,7 +19,7 @@ import mistral.tasks.kernels.ReferenceKernels;
 final class JavaKernels {
     private final ParallelFor parallel;
     private final ThreadLocal<float[]> rowScratch = ThreadLocal.withInitial(() -> new float[0]);
-    /** Block sums of the activation for Q4_0 decode; matmuls run one at a time, so one array serves. */
+    /** Block sums of the activation for Q4_0 and Q4_K decode; matmuls run one at a time, so one array serves. */
     private float[] blockSums = new float[0];
     private final GroupedAttention attention = new GroupedAttention();
 
@@ -47,6 +47,14 @@ final class JavaKernels {
                 float[] sums = Q4_0MatVec.blockSums(x, xOff, cols, blockSums);
                 parallel.range(w.rows(), 16, (start, end) -> {
                     for (int r = start; r < end; r++) out[r] = Q4_0MatVec.dot(w.data(), r * rowBytes, x, xOff, sums, cols);
+                });
+                return;
+            }
+            if (w.type() == TensorType.Q4_K) {
+                if (blockSums.length < cols / 32) blockSums = new float[cols / 32];
+                float[] sums = Q4_0MatVec.blockSums(x, xOff, cols, blockSums);
+                parallel.range(w.rows(), 16, (start, end) -> {
+                    for (int r = start; r < end; r++) out[r] = Q4_KMatVec.dot(w.data(), r * rowBytes, x, xOff, sums, cols);
                 });
                 return;
             }

@@ -14,8 +14,8 @@ public interface RowDot {
             case F16 -> F16MatVec::dot;
             case BF16 -> BF16MatVec::dot;
             case Q8_0 -> Q8_0MatVec::dot;
-            case Q4_K -> KQuantMatVec::dotQ4K;
-            case Q6_K -> KQuantMatVec::dotQ6K;
+            case Q4_K -> throw new IllegalArgumentException("Q4_K needs the block sums of x: use Q4_KMatVec");
+            case Q6_K -> Q6_KMatVec::dot;
             case Q4_0 -> throw new IllegalArgumentException("Q4_0 needs the block sums of x: use Q4_0MatVec");
             case Q4_0_X4 -> throw new IllegalArgumentException("Q4_0_X4 rows go through Q4_0X4MatVec.matVec");
         };
