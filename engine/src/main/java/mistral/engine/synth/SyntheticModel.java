@@ -143,7 +143,7 @@ public final class SyntheticModel {
             case BF16 -> 32;
             case Q4_K -> 14; // LLAMA_FTYPE_MOSTLY_Q4_K_S: every matrix Q4_K
             case Q6_K -> 18;
-            case Q4_0_X4 -> throw new IllegalArgumentException("Q4_0_X4 is the Java backend's in-memory layout, not a file type");
+            case Q4_0_X4, Q4_K_X4 -> throw new IllegalArgumentException(t + " is the Java backend's in-memory layout, not a file type");
         };
     }
 

@@ -66,6 +66,10 @@ final class JavaKernels {
                 }
                 return;
             }
+            if (w.type() == TensorType.Q4_K_X4) {
+                parallel.range(w.rows(), 16, (start, end) -> Q4_KX4MatVec.matVec(w.data(), rowBytes, start, end, x, xOff, cols, out));
+                return;
+            }
             RowDot dot = RowDot.of(w.type());
             parallel.range(w.rows(), 16, (start, end) -> {
                 for (int r = start; r < end; r++) out[r] = dot.dot(w.data(), r * rowBytes, x, xOff, cols);

@@ -55,6 +55,7 @@ public final class Dequant {
                 for (int b = 0; b < cols / KQuants.QK; b++) KQuants.dequantizeQ6K(w, offset + 210L * b, dst, dstOff + KQuants.QK * b);
             }
             case Q4_0_X4 -> Q4_0X4.dequantize(w, offset, cols, dst, dstOff);
+            case Q4_K_X4 -> Q4_KX4.dequantize(w, offset, cols, dst, dstOff);
         }
     }
 }

@@ -27,7 +27,7 @@ public final class KQuants {
     }
 
     /** Scale (index 0) and min (index 1) of Q4_K sub-block j from the 12 packed bytes at s (ggml's get_scale_min_k4). */
-    static int scaleOrMin(MemorySegment w, long s, int j, int which) {
+    public static int scaleOrMin(MemorySegment w, long s, int j, int which) {
         if (j < 4) return u8(w, s + j + 4L * which) & 63;
         return which == 0 ? (u8(w, s + j + 4) & 0xF) | ((u8(w, s + j - 4) >> 6) << 4)
                           : (u8(w, s + j + 4) >> 4) | ((u8(w, s + j) >> 6) << 4);

@@ -61,6 +61,7 @@ public final class Quantize {
                 for (int b = 0; b < n / KQuants.QK; b++) KQuants.quantizeQ6K(src, srcOff + KQuants.QK * b, dst, offset + 210L * b);
             }
             case Q4_0_X4 -> throw new IllegalArgumentException("Q4_0_X4 is made from Q4_0 by Q4_0X4.regroup, not quantized directly");
+            case Q4_K_X4 -> throw new IllegalArgumentException("Q4_K_X4 is made from Q4_K by Q4_KX4.regroup, not quantized directly");
         }
     }
 

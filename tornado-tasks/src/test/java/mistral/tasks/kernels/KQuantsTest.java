@@ -59,4 +59,23 @@ class KQuantsTest {
         // a sub-block spans about 5 std: Q4_K steps of 0.1/15, Q6_K of 0.05/31
         assertTrue(worst < (type == TensorType.Q4_K ? 0.006 : 0.0015), type + " worst error " + worst);
     }
+
+    /** The Java backend's regrouping of Q4_K dequantizes to exactly the file's weights. */
+    @org.junit.jupiter.api.Test
+    void regroupedQ4_KHasTheSameWeights() {
+        int rows = 3, cols = 2 * KQuants.QK;
+        Random r = new Random(6);
+        float[] x = new float[rows * cols];
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian() * 0.02f;
+        long fileRow = TensorType.Q4_K.bytesFor(cols), x4Row = TensorType.Q4_K_X4.bytesFor(cols);
+        MemorySegment file = Arena.ofAuto().allocate(rows * fileRow), regrouped = Arena.ofAuto().allocate(rows * x4Row);
+        for (int row = 0; row < rows; row++) Quantize.row(TensorType.Q4_K, x, row * cols, cols, file, row * fileRow);
+        Q4_KX4.regroup(file, regrouped, 0, rows, cols);
+        for (int row = 0; row < rows; row++) {
+            float[] expected = new float[cols], actual = new float[cols];
+            Dequant.row(TensorType.Q4_K, file, row * fileRow, cols, expected, 0);
+            Dequant.row(TensorType.Q4_K_X4, regrouped, row * x4Row, cols, actual, 0);
+            for (int i = 0; i < cols; i++) assertEquals(expected[i], actual[i], 0f, "row " + row + " weight " + i);
+        }
+    }
 }

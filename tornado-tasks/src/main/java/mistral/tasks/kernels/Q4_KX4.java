@@ -1,0 +1,66 @@
+package mistral.tasks.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import mistral.tasks.TensorType;
+
+/**
+ * Q4_K regrouped like {@link Q4_0X4} ({@link TensorType#Q4_K_X4}): every 4 sub-blocks of 32
+ * weights (half a super-block) become 64 bytes of nibbles, byte 4i + b holding weights i (low
+ * nibble) and i + 16 (high) of sub-block b, then the 4 sub-blocks' scales d * scale_j and the 4
+ * mins dmin * min_j as float32 (96 bytes per 128 weights; the file has 72). Weight = scale * q -
+ * min, the same floats ggml's dequantization computes, so the kernels get Q4_0_X4's one-shift,
+ * one-lookup unpacking and no 6-bit scale unpacking per token.
+ */
+public final class Q4_KX4 {
+    public static final int GROUP = 128;
+    public static final int GROUP_BYTES = 96;
+    public static final int SCALES = 64;
+    public static final int MINS = 80;
+
+    private Q4_KX4() {
+    }
+
+    /** Rewrites {@code rows} rows of Q4_K from src into the regrouped layout in dst. */
+    public static void regroup(MemorySegment src, MemorySegment dst, int firstRow, int rows, int cols) {
+        long srcRow = TensorType.Q4_K.bytesFor(cols), dstRow = TensorType.Q4_K_X4.bytesFor(cols);
+        for (long r = firstRow; r < firstRow + rows; r++) {
+            for (int sb = 0; sb < cols / KQuants.QK; sb++) {
+                long in = r * srcRow + (long) TensorType.Q4_K.blockBytes * sb;
+                float d = Float.float16ToFloat(src.get(DequantLayouts.SHORT, in));
+                float dmin = Float.float16ToFloat(src.get(DequantLayouts.SHORT, in + 2));
+                for (int g = 0; g < 2; g++) {
+                    long out = r * dstRow + (long) GROUP_BYTES * (2 * sb + g);
+                    for (int b = 0; b < 4; b++) {
+                        int j = 4 * g + b;
+                        long qs = in + 16 + 32L * (j / 2);
+                        int shift = 4 * (j % 2);
+                        for (int i = 0; i < 16; i++) {
+                            int lo = ((src.get(ValueLayout.JAVA_BYTE, qs + i) & 0xFF) >> shift) & 0x0F;
+                            int hi = ((src.get(ValueLayout.JAVA_BYTE, qs + i + 16) & 0xFF) >> shift) & 0x0F;
+                            dst.set(ValueLayout.JAVA_BYTE, out + 4L * i + b, (byte) (lo | (hi << 4)));
+                        }
+                        dst.set(DequantLayouts.FLOAT, out + SCALES + 4L * b, d * KQuants.scaleOrMin(src, in + 4, j, 0));
+                        dst.set(DequantLayouts.FLOAT, out + MINS + 4L * b, dmin * KQuants.scaleOrMin(src, in + 4, j, 1));
+                    }
+                }
+            }
+        }
+    }
+
+    /** Reference dequantization of one regrouped row: the same floats as {@link KQuants#dequantizeQ4K}. */
+    static void dequantize(MemorySegment w, long offset, int cols, float[] dst, int dstOff) {
+        for (int g = 0; g < cols / GROUP; g++) {
+            long group = offset + (long) GROUP_BYTES * g;
+            for (int b = 0; b < 4; b++) {
+                float scale = w.get(DequantLayouts.FLOAT, group + SCALES + 4L * b), min = w.get(DequantLayouts.FLOAT, group + MINS + 4L * b);
+                int o = dstOff + GROUP * g + 32 * b;
+                for (int i = 0; i < 16; i++) {
+                    int q = w.get(ValueLayout.JAVA_BYTE, group + 4L * i + b) & 0xFF;
+                    dst[o + i] = scale * (q & 0x0F) - min;
+                    dst[o + i + 16] = scale * (q >>> 4) - min;
+                }
+            }
+        }
+    }
+}
