@@ -67,7 +67,13 @@ final class JavaKernels {
                 return;
             }
             if (w.type() == TensorType.Q4_K_X4) {
-                parallel.range(w.rows(), 16, (start, end) -> Q4_KX4MatVec.matVec(w.data(), rowBytes, start, end, x, xOff, cols, out));
+                if (Q4_KX4MatVec.prefersRowQuads(cols)) { // two lambdas: one kernel per compiled method
+                    if (blockSums.length < cols / 32) blockSums = new float[cols / 32];
+                    float[] sums = Q4_0MatVec.blockSums(x, xOff, cols, blockSums);
+                    parallel.range(w.rows(), 16, (start, end) -> Q4_KX4MatVec.matVecRowQuads(w.data(), rowBytes, start, end, x, xOff, sums, cols, out));
+                } else {
+                    parallel.range(w.rows(), 16, (start, end) -> Q4_KX4MatVec.matVec(w.data(), rowBytes, start, end, x, xOff, cols, out));
+                }
                 return;
             }
             RowDot dot = RowDot.of(w.type());

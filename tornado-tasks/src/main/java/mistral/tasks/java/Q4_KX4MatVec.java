@@ -19,9 +19,11 @@ import static mistral.tasks.kernels.Q4_KX4.SCALES;
  * {@link Q4_0X4MatVec}: nibble k of the 32-bit lanes is 16 consecutive weights of one sub-block,
  * so a weight vector is one shift and one table lookup. The table is per sub-block, scale * q -
  * min for q = 0..15 (one FMA to build), so the lookup yields the weights themselves and each one
- * costs a single FMA with x. Four accumulators keep the FMA chains short. No four-rows kernel as
- * Q4_0_X4 has for wide matrices: with a table to build per sub-block and row it compiled past C2's
- * inlining budget (the table's FMA ran in the Vector API's Java fallback: 2.5x slower overall).
+ * costs a single FMA with x. Four accumulators keep the FMA chains short.
+ * Where x outgrows L1 four rows share each x load ({@link #matVecRowQuads}); there the lookup is
+ * of q itself (a constant table), scaled per sub-block, and the mins are taken out with the block
+ * sums of x: a table built per sub-block and row put that kernel past C2's inlining budget (the
+ * table's FMA ran in the Vector API's Java fallback: 2.5x slower).
  */
 final class Q4_KX4MatVec {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -38,9 +40,60 @@ final class Q4_KX4MatVec {
     private Q4_KX4MatVec() {
     }
 
+    /** Q as the int lanes of a lookup table (both halves of selectFrom's two-vector table). */
+    private static final IntVector QTABLE = Q.reinterpretAsInts();
+
+    /** Whether {@link #matVecRowQuads} is the faster kernel (x outgrows L1), as for Q4_0_X4. */
+    static boolean prefersRowQuads(int cols) {
+        return Q4_0X4MatVec.prefersRowQuads(cols);
+    }
+
     /** out[r] = row r . x for rows [start, end). */
     static void matVec(MemorySegment w, long rowBytes, int start, int end, float[] x, int xOff, int cols, float[] out) {
         for (int r = start; r < end; r++) out[r] = Simd.WIDE ? dot512(w, r * rowBytes, x, xOff, cols) : dot256(w, r * rowBytes, x, xOff, cols);
+    }
+
+    /**
+     * As {@link #matVec}, four rows at a time (512-bit vectors only), the last rows of a range one at
+     * a time; sums[b] is the sum of x over sub-block b ({@link Q4_0MatVec#blockSums}).
+     */
+    static void matVecRowQuads(MemorySegment w, long rowBytes, int start, int end, float[] x, int xOff, float[] sums, int cols, float[] out) {
+        for (int r = start; r < end; ) {
+            int n = end - r >= 4 ? 4 : 1; // one call site, so C2 inlines the kernel once
+            dot512x4(w, r * rowBytes, n == 4 ? rowBytes : 0, x, xOff, sums, cols, out, r, r + n - 1);
+            r += n;
+        }
+    }
+
+    private static void dot512x4(MemorySegment w, long off, long rowBytes, float[] x, int xOff, float[] sums, int cols, float[] out, int r, int last) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+        for (int b = 0; b < cols / 32; b++) {
+            long g = off + (long) GROUP_BYTES * (b >> 2);
+            int shift = 8 * (b & 3);
+            long scale = g + SCALES + 4L * (b & 3);
+            int xo = xOff + 32 * b;
+            FloatVector lo = FloatVector.fromArray(F, x, xo), hi = FloatVector.fromArray(F, x, xo + 16);
+            a0 = block(w, g, scale, shift, lo, hi, a0);
+            a1 = block(w, g + rowBytes, scale + rowBytes, shift, lo, hi, a1);
+            a2 = block(w, g + 2 * rowBytes, scale + 2 * rowBytes, shift, lo, hi, a2);
+            a3 = block(w, g + 3 * rowBytes, scale + 3 * rowBytes, shift, lo, hi, a3);
+            float sum = sums[b];
+            m0 += w.get(FLOAT, scale + (MINS - SCALES)) * sum;
+            m1 += w.get(FLOAT, scale + rowBytes + (MINS - SCALES)) * sum;
+            m2 += w.get(FLOAT, scale + 2 * rowBytes + (MINS - SCALES)) * sum;
+            m3 += w.get(FLOAT, scale + 3 * rowBytes + (MINS - SCALES)) * sum;
+        }
+        out[r] = a0.reduceLanes(VectorOperators.ADD) - m0;
+        out[Math.min(r + 1, last)] = a1.reduceLanes(VectorOperators.ADD) - m1;
+        out[Math.min(r + 2, last)] = a2.reduceLanes(VectorOperators.ADD) - m2;
+        out[Math.min(r + 3, last)] = a3.reduceLanes(VectorOperators.ADD) - m3;
+    }
+
+    /** acc + scale * (q of the sub-block at g, nibbles shift/4 and shift/4 + 1) . (lo, hi). */
+    private static FloatVector block(MemorySegment w, long g, long scale, int shift, FloatVector lo, FloatVector hi, FloatVector acc) {
+        IntVector v = IntVector.fromMemorySegment(I, w, g, ByteOrder.LITTLE_ENDIAN).lanewise(VectorOperators.LSHR, shift);
+        return lookup(v, 4, QTABLE).fma(hi, lookup(v, 0, QTABLE).mul(lo)).fma(FloatVector.broadcast(F, w.get(FLOAT, scale)), acc);
     }
 
     /** The weights of sub-block b of the group at g for q = 0..15, as the int lanes of a lookup table. */
