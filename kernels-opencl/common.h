@@ -1,5 +1,7 @@
 // Shared by every kernel: weight formats. Weights arrive as raw GGUF bytes (uchar*); every
-// format is read in blocks of 32 weights so one matmul template serves them all.
+// format is read in blocks of 32 weights so one matmul template serves them all: the kernels see
+// only row_bytes_T(cols), weight_at_T(row, b, i) and part_dot_at_T(row, b, p, x), block b of a row.
+// The K-quants' 32-weight blocks are sub-blocks of 256-weight super-blocks.
 // F16 goes through vload_half, which OpenCL 1.2 has without cl_khr_fp16.
 
 #define BLOCK 32
@@ -58,31 +60,68 @@ inline float part_dot_q4_0(global const uchar* blk, int p, global const float* x
     return d * ((s.x + s.y) + (s.z + s.w));
 }
 
-// dequantize one block of 32 weights into w[0..32)
-inline void dequant_f32(global const uchar* blk, float* w) {
-    global const float* p = (global const float*) blk;
-    for (int i = 0; i < BLOCK; i++) w[i] = p[i];
+#define DEFINE_BLOCK32_ACCESS(T)                                                                  \
+inline long row_bytes_##T(int cols) { return (long) (cols / BLOCK) * BLOCK_BYTES_##T; }          \
+inline float weight_at_##T(global const uchar* row, int b, int i) {                               \
+    return weight_##T(row + (long) b * BLOCK_BYTES_##T, i);                                       \
+}                                                                                                 \
+inline float part_dot_at_##T(global const uchar* row, int b, int p, global const float* x) {      \
+    return part_dot_##T(row + (long) b * BLOCK_BYTES_##T, p, x);                                  \
 }
-inline void dequant_f16(global const uchar* blk, float* w) {
-    global const half* p = (global const half*) blk;
-    for (int i = 0; i < BLOCK; i++) w[i] = vload_half(i, p);
+
+DEFINE_BLOCK32_ACCESS(f32)
+DEFINE_BLOCK32_ACCESS(f16)
+DEFINE_BLOCK32_ACCESS(bf16)
+DEFINE_BLOCK32_ACCESS(q8_0)
+DEFINE_BLOCK32_ACCESS(q4_0)
+
+// Q4_K super-block (144 bytes, 256 weights): f16 d, f16 dmin, 12 bytes of 6-bit scales and mins
+// of 8 sub-blocks, 128 bytes of nibbles (bytes 32c.. hold sub-block 2c low, 2c+1 high);
+// w = d * scale_j * q - dmin * min_j, in ggml's order of operations.
+inline long row_bytes_q4_k(int cols) { return (long) (cols / 256) * 144; }
+
+// ggml's get_scale_min_k4: scale (which = 0) or min (1) of sub-block j from the 12 bytes at s
+inline int q4_k_scale_min(global const uchar* s, int j, int which) {
+    if (j < 4) return s[j + 4 * which] & 63;
+    return which == 0 ? (s[j + 4] & 0x0F) | ((s[j - 4] >> 6) << 4) : (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
 }
-inline void dequant_bf16(global const uchar* blk, float* w) {
-    global const ushort* p = (global const ushort*) blk;
-    for (int i = 0; i < BLOCK; i++) w[i] = bf16_to_float(p[i]);
+inline float weight_at_q4_k(global const uchar* row, int b, int i) {
+    global const uchar* blk = row + (long) (b >> 3) * 144;
+    int j = b & 7;
+    float d = vload_half(0, (global const half*) blk), dmin = vload_half(1, (global const half*) blk);
+    int q = (blk[16 + 32 * (j >> 1) + i] >> (4 * (j & 1))) & 0x0F;
+    return d * q4_k_scale_min(blk + 4, j, 0) * q - dmin * q4_k_scale_min(blk + 4, j, 1);
 }
-// Q8_0: f16 scale d, 32 x int8 q; w = d * q
-inline void dequant_q8_0(global const uchar* blk, float* w) {
-    float d = vload_half(0, (global const half*) blk);
-    global const char* q = (global const char*) (blk + 2);
-    for (int i = 0; i < BLOCK; i++) w[i] = d * (float) q[i];
+// part p of sub-block j: weights 8p..8p+7, eight consecutive bytes
+inline float part_dot_at_q4_k(global const uchar* row, int b, int p, global const float* x) {
+    global const uchar* blk = row + (long) (b >> 3) * 144;
+    int j = b & 7;
+    float d = vload_half(0, (global const half*) blk), dmin = vload_half(1, (global const half*) blk);
+    uchar8 q = (vload8(0, blk + 16 + 32 * (j >> 1) + 8 * p) >> (uchar) (4 * (j & 1))) & (uchar) 0x0F;
+    float8 xv = vload8(p, x);
+    return d * q4_k_scale_min(blk + 4, j, 0) * sum8(convert_float8(q) * xv) - dmin * q4_k_scale_min(blk + 4, j, 1) * sum8(xv);
 }
-// Q4_0: f16 scale d, 16 bytes; byte i = weight i (low nibble) | weight i+16 (high nibble); w = d * (nibble - 8)
-inline void dequant_q4_0(global const uchar* blk, float* w) {
-    float d = vload_half(0, (global const half*) blk);
-    global const uchar* q = blk + 2;
-    for (int i = 0; i < 16; i++) {
-        w[i] = d * (float) ((int) (q[i] & 0x0F) - 8);
-        w[i + 16] = d * (float) ((int) (q[i] >> 4) - 8);
-    }
+
+// Q6_K super-block (210 bytes): 128 bytes of low 4 bits, 64 of high 2 bits, 16 int8 scales (one
+// per 16 weights), f16 d. Sub-block j (weights 32j..) is group j & 3 of 128-weight half h = j >> 2:
+// low bits from the low (groups 0, 1) or high (2, 3) nibbles of ql[64 h + 32 (group & 1) ..], high
+// bits from bits 2 group of qh[32 h ..]; w = d * scale * (q - 32). ("half" is a type in OpenCL C.)
+inline long row_bytes_q6_k(int cols) { return (long) (cols / 256) * 210; }
+
+inline float weight_at_q6_k(global const uchar* row, int b, int i) {
+    global const uchar* blk = row + (long) (b >> 3) * 210;
+    int h = (b & 7) >> 2, group = b & 3;
+    int lo = (blk[64 * h + 32 * (group & 1) + i] >> (4 * (group >> 1))) & 0x0F;
+    int hi = (blk[128 + 32 * h + i] >> (2 * group)) & 3;
+    float d = vload_half(0, (global const half*) (blk + 208));
+    return d * (float) ((global const char*) blk)[192 + 8 * h + 2 * group + i / 16] * (float) ((lo | (hi << 4)) - 32);
+}
+inline float part_dot_at_q6_k(global const uchar* row, int b, int p, global const float* x) {
+    global const uchar* blk = row + (long) (b >> 3) * 210;
+    int h = (b & 7) >> 2, group = b & 3;
+    uchar8 lo = (vload8(0, blk + 64 * h + 32 * (group & 1) + 8 * p) >> (uchar) (4 * (group >> 1))) & (uchar) 0x0F;
+    uchar8 hi = (vload8(0, blk + 128 + 32 * h + 8 * p) >> (uchar) (2 * group)) & (uchar) 3;
+    float8 q = convert_float8(convert_int8(lo | (hi << (uchar) 4)) - 32);
+    float d = vload_half(0, (global const half*) (blk + 208));
+    return d * (float) ((global const char*) blk)[192 + 8 * h + 2 * group + p / 2] * sum8(q * vload8(p, x));
 }

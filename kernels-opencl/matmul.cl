@@ -31,9 +31,9 @@ kernel void matvec_##T(global const uchar* w, global const float* x, global floa
     int blocks = cols / BLOCK;                                                                    \
     float s = 0.0f;                                                                               \
     if (row < rows) {                                                                             \
-        global const uchar* wrow = w + (long) row * blocks * BLOCK_BYTES_##T;                     \
+        global const uchar* wrow = w + row * row_bytes_##T(cols);                                 \
         for (int b = lane / 4; b < blocks; b += MV_LANES / 4)                                     \
-            s += part_dot_##T(wrow + (long) b * BLOCK_BYTES_##T, lane % 4, x + x_offset + b * BLOCK); \
+            s += part_dot_at_##T(wrow, b, lane % 4, x + x_offset + b * BLOCK);                    \
     }                                                                                             \
     partial[r][lane] = s;                                                                         \
     barrier(CLK_LOCAL_MEM_FENCE);                                                                 \
@@ -60,7 +60,7 @@ kernel void gemm_##T(global const uchar* w, global const float* x, global float*
         for (int e = tid; e < GEMM_TILE * BLOCK; e += GEMM_SIDE * GEMM_SIDE) {                    \
             int r = e / BLOCK, k = e % BLOCK;                                                     \
             int row = row0 + r, t = tok0 + r;                                                     \
-            ws[k][r] = row < rows ? weight_##T(w + ((long) row * blocks + b) * BLOCK_BYTES_##T, k) : 0.0f; \
+            ws[k][r] = row < rows ? weight_at_##T(w + row * row_bytes_##T(cols), b, k) : 0.0f;     \
             xs[k][r] = t < n_tokens ? x[(long) t * cols + b * BLOCK + k] : 0.0f;                  \
         }                                                                                         \
         barrier(CLK_LOCAL_MEM_FENCE);                                                             \
@@ -84,24 +84,21 @@ kernel void gemm_##T(global const uchar* w, global const float* x, global float*
 
 #define DEFINE_MATMUL(T) DEFINE_MATVEC(T) DEFINE_GEMM(T)
 
-DEFINE_MATMUL(f32)
-DEFINE_MATMUL(f16)
-DEFINE_MATMUL(bf16)
-DEFINE_MATMUL(q8_0)
-DEFINE_MATMUL(q4_0)
-
-// out[t] = table row tokens[t], one work item per (element, token)
+// out[t] = table row tokens[t], one work item per (block, token)
 #define DEFINE_EMBED(T)                                                                           \
 kernel void embed_##T(global const int* tokens, global const uchar* table, global float* out, int dim) { \
     int blk = get_global_id(0);                                                                   \
     int t = get_global_id(1);                                                                     \
-    float wb[BLOCK];                                                                              \
-    dequant_##T(table + ((long) tokens[t] * (dim / BLOCK) + blk) * BLOCK_BYTES_##T, wb);          \
-    for (int i = 0; i < BLOCK; i++) out[(long) t * dim + blk * BLOCK + i] = wb[i];                \
+    global const uchar* row = table + tokens[t] * row_bytes_##T(dim);                             \
+    for (int i = 0; i < BLOCK; i++) out[(long) t * dim + blk * BLOCK + i] = weight_at_##T(row, blk, i); \
 }
 
-DEFINE_EMBED(f32)
-DEFINE_EMBED(f16)
-DEFINE_EMBED(bf16)
-DEFINE_EMBED(q8_0)
-DEFINE_EMBED(q4_0)
+#define DEFINE_TYPE(T) DEFINE_MATMUL(T) DEFINE_EMBED(T)
+
+DEFINE_TYPE(f32)
+DEFINE_TYPE(f16)
+DEFINE_TYPE(bf16)
+DEFINE_TYPE(q8_0)
+DEFINE_TYPE(q4_0)
+DEFINE_TYPE(q4_k)
+DEFINE_TYPE(q6_k)

@@ -28,6 +28,11 @@ public abstract class KernelParityContract {
 
     protected abstract Backend backend();
 
+    /** Whether the backend has K-quant kernels (TornadoVM's do not exist yet). */
+    protected boolean hasKQuantKernels() {
+        return true;
+    }
+
     private void compare(int width, F32Buffer out, Rows rows, Consumer<TaskGraph> body, Step... steps) {
         BackendComparison.compare(JAVA, backend(), CAP, width, out, rows, body, steps);
     }
@@ -59,6 +64,25 @@ public abstract class KernelParityContract {
         F32Buffer last = new F32Buffer("last", rows);
         BackendComparison.compare(JAVA, backend(), CAP, cols, last, Rows.LAST, g -> g.task(new Task.MatMul(w, x, last, Rows.LAST)),
                 new Step(0, 7));
+    }
+
+    /** K-quants: rows of three 256-weight super-blocks, decode, chunks, the last row, and the embedding. */
+    @ParameterizedTest
+    @EnumSource(value = TensorType.class, names = {"Q4_K", "Q6_K"})
+    void kQuantMatMulAndEmbed(TensorType type) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(hasKQuantKernels(), "no K-quant kernels on this backend");
+        int cols = 3 * 256, rows = 70;
+        WeightTensor w = RandomWeights.tensor("w", type, rows, cols, 4);
+        F32Buffer x = new F32Buffer("x", (long) CAP * cols);
+        F32Buffer out = new F32Buffer("out", (long) CAP * rows);
+        BackendComparison.compare(JAVA, backend(), CAP, cols, out, Rows.ALL, g -> g.task(new Task.MatMul(w, x, out, Rows.ALL)),
+                new Step(0, 1), new Step(1, 12), new Step(13, 5));
+        F32Buffer last = new F32Buffer("last", rows);
+        BackendComparison.compare(JAVA, backend(), CAP, cols, last, Rows.LAST, g -> g.task(new Task.MatMul(w, x, last, Rows.LAST)),
+                new Step(0, 7));
+        WeightTensor table = RandomWeights.tensor("emb", type, 50, 256, 5);
+        F32Buffer e = new F32Buffer("e", (long) CAP * 256);
+        BackendComparison.compare(JAVA, backend(), CAP, 256, e, Rows.ALL, g -> g.task(new Task.Embed(g.ints("tokens", CAP), table, e)), new Step(0, 7));
     }
 
     @ParameterizedTest

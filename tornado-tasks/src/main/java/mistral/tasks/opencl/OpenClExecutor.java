@@ -143,10 +143,6 @@ final class OpenClExecutor implements Executor {
     private void checkFits(ExecutionPlan plan) {
         long total = 0;
         for (Buffer b : plan.buffers()) {
-            if (b instanceof WeightTensor w && w.rows() > 1 && w.type().isKQuant()) {
-                throw new OpenClException(w.name() + ": " + w.type() + " matrices have no OpenCL kernels yet (F32, F16, BF16, Q8_0 and Q4_0 do);"
-                        + " run this model with --device java");
-            }
             if (b.byteSize() > device.maxAlloc()) {
                 throw new OpenClException(String.format(Locale.ROOT, "%s needs %.2f GiB in one buffer; %s allows at most %.2f GiB",
                         b.name(), b.byteSize() / 1073741824.0, device.name(), device.maxAlloc() / 1073741824.0));

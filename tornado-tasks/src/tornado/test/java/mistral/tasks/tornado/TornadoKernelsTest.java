@@ -19,6 +19,11 @@ class TornadoKernelsTest extends KernelParityContract {
         return tornado;
     }
 
+    @Override
+    protected boolean hasKQuantKernels() {
+        return false;
+    }
+
     @Test
     void halfToFloatIsExactForEveryFiniteHalf() {
         for (int bits = 0; bits < 65536; bits++) {
