@@ -2,11 +2,11 @@
 # The GPU check, one command, on a machine with an NVIDIA (or any OpenCL) GPU, no JDK and no network.
 # Needs what scripts/prepare-device-check.sh put in .device/ and engine/target/mistral.jar.
 # Checks: the GPU is listed; the tiny fixtures through --device opencl match the Java backend and the
-# reference (score, greedy); then synthesizes Mistral 7B Q4_0 and Q8_0 there and benchmarks them on the
+# reference (score, greedy); then synthesizes Mistral 7B Q4_0, Q8_0 and Q4_K there and benchmarks them on the
 # GPU and, for comparison, on the machine's CPUs. Every step has a time limit so the whole check ends
-# inside one device call (about 5 minutes on an H100 machine).
+# inside one device call (about 3 minutes on an H100 machine with CPU_BENCH=0).
 # Writes summary.txt, log.txt and details.tgz (every JSON) to $OUT (or ./device-out).
-# BIG_PRESET (default mistral-7b-v0.1) and BIG_TYPES (default "Q4_0 Q8_0") shrink it for a dry run;
+# BIG_PRESET (default mistral-7b-v0.1) and BIG_TYPES (default "Q4_0 Q8_0 Q4_K") shrink it for a dry run;
 # CPU_BENCH=0 skips the CPU comparison.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,7 +14,7 @@ cd "$root"
 out="${OUT:-$root/device-out}"; mkdir -p "$out"
 work=$(mktemp -d); trap 'tar -czf "$out/details.tgz" -C "$work" . 2>/dev/null' EXIT
 big_preset="${BIG_PRESET:-mistral-7b-v0.1}"
-big_types="${BIG_TYPES:-Q4_0 Q8_0}"
+big_types="${BIG_TYPES:-Q4_0 Q8_0 Q4_K}"
 log() { echo "== $(date +%T) $*" | tee -a "$out/summary.txt"; }
 
 if ! ldconfig -p | grep -q libOpenCL.so.1; then
