@@ -6,6 +6,7 @@ import java.util.Random;
 import mistral.tasks.graph.WeightTensor;
 import mistral.tasks.kernels.Q4_0X4;
 import mistral.tasks.kernels.Q4_KX4;
+import mistral.tasks.kernels.Q6_KI8;
 import mistral.tasks.kernels.Quantize;
 
 /** Random tensors for kernel tests. */
@@ -19,7 +20,7 @@ public final class RandomWeights {
         return a;
     }
 
-    /** Q4_0_X4 and Q4_K_X4 are quantized as Q4_0 / Q4_K and regrouped, as the Java backend does at load. */
+    /** The Java backend's layouts (Q4_0_X4, Q4_K_X4, Q6_K_I8) are quantized in their file type and regrouped, as the backend does at load. */
     public static WeightTensor tensor(String name, TensorType type, int rows, int cols, long seed) {
         if (type == TensorType.Q4_0_X4) {
             WeightTensor q4 = tensor(name, TensorType.Q4_0, rows, cols, seed);
@@ -31,6 +32,12 @@ public final class RandomWeights {
             WeightTensor q4k = tensor(name, TensorType.Q4_K, rows, cols, seed);
             MemorySegment seg = Arena.ofAuto().allocate((long) rows * type.bytesFor(cols), 16);
             Q4_KX4.regroup(q4k.data(), seg, 0, rows, cols);
+            return new WeightTensor(name, type, rows, cols, seg);
+        }
+        if (type == TensorType.Q6_K_I8) {
+            WeightTensor q6k = tensor(name, TensorType.Q6_K, rows, cols, seed);
+            MemorySegment seg = Arena.ofAuto().allocate((long) rows * type.bytesFor(cols), 16);
+            Q6_KI8.regroup(q6k.data(), seg, 0, rows, cols);
             return new WeightTensor(name, type, rows, cols, seg);
         }
         float[] w = floats(new Random(seed), rows * cols, 0.5f);

@@ -36,19 +36,19 @@ public final class SyntheticModel {
         List<Spec> specs = new ArrayList<>();
         specs.add(new Spec("token_embd.weight", c.vocabSize(), c.dim(), type));
         specs.add(new Spec("output_norm.weight", 1, c.dim(), TensorType.F32));
-        // as llama.cpp's K-quant mixes do, the output matrix keeps more bits
+        // as llama.cpp's K-quant mixes do, the output matrix keeps more bits (and see moreBits)
         specs.add(new Spec("output.weight", c.vocabSize(), c.dim(), type == TensorType.Q4_K ? TensorType.Q6_K : type));
         for (int l = 0; l < c.layers(); l++) {
             String b = "blk." + l + ".";
             specs.add(new Spec(b + "attn_norm.weight", 1, c.dim(), TensorType.F32));
             specs.add(new Spec(b + "attn_q.weight", c.qDim(), c.dim(), type));
             specs.add(new Spec(b + "attn_k.weight", c.kvDim(), c.dim(), type));
-            specs.add(new Spec(b + "attn_v.weight", c.kvDim(), c.dim(), type));
+            specs.add(new Spec(b + "attn_v.weight", c.kvDim(), c.dim(), moreBits(type, l, c.layers())));
             specs.add(new Spec(b + "attn_output.weight", c.dim(), c.qDim(), type));
             specs.add(new Spec(b + "ffn_norm.weight", 1, c.dim(), TensorType.F32));
             specs.add(new Spec(b + "ffn_gate.weight", c.hiddenDim(), c.dim(), type));
             specs.add(new Spec(b + "ffn_up.weight", c.hiddenDim(), c.dim(), type));
-            specs.add(new Spec(b + "ffn_down.weight", c.dim(), c.hiddenDim(), type));
+            specs.add(new Spec(b + "ffn_down.weight", c.dim(), c.hiddenDim(), moreBits(type, l, c.layers())));
         }
         SyntheticVocab vocab = SyntheticVocab.of(c.vocabSize());
         GgufWriter w = new GgufWriter()
@@ -134,6 +134,17 @@ public final class SyntheticModel {
         }
     }
 
+    /**
+     * llama.cpp's Q4_K_M mix: attn_v and ffn_down of the first and last eighth of the layers and of
+     * every third layer between them are Q6_K (its use_more_bits rule), so synthetic Q4_K files
+     * have the share of Q6_K that downloaded Q4_K_M files have.
+     */
+    static TensorType moreBits(TensorType type, int layer, int layers) {
+        if (type != TensorType.Q4_K) return type;
+        boolean more = layer < layers / 8 || layer >= 7 * layers / 8 || (layer - layers / 8) % 3 == 2;
+        return more ? TensorType.Q6_K : type;
+    }
+
     static int fileType(TensorType t) {
         return switch (t) {
             case F32 -> 0;
@@ -141,9 +152,9 @@ public final class SyntheticModel {
             case Q4_0 -> 2;
             case Q8_0 -> 7;
             case BF16 -> 32;
-            case Q4_K -> 14; // LLAMA_FTYPE_MOSTLY_Q4_K_S: every matrix Q4_K
+            case Q4_K -> 15; // LLAMA_FTYPE_MOSTLY_Q4_K_M (see moreBits)
             case Q6_K -> 18;
-            case Q4_0_X4, Q4_K_X4 -> throw new IllegalArgumentException(t + " is the Java backend's in-memory layout, not a file type");
+            case Q4_0_X4, Q4_K_X4, Q6_K_I8 -> throw new IllegalArgumentException(t + " is the Java backend's in-memory layout, not a file type");
         };
     }
 

@@ -43,8 +43,11 @@ class KQuantModelTest {
     void scoresAsLlamaCppDoes(String type) throws Exception {
         Path f = synth(type);
         try (GgufFile g = GgufFile.open(f)) {
-            assertEquals(TensorType.valueOf(type), g.tensor("blk.1.ffn_down.weight").type());
-            assertEquals(TensorType.Q6_K, g.tensor("output.weight").type()); // Q4_K files keep the output in Q6_K, as llama.cpp's do
+            assertEquals(TensorType.valueOf(type), g.tensor("blk.0.ffn_down.weight").type());
+            // Q4_K files are llama.cpp's Q4_K_M mix: the output and (of 2 layers) layer 1's attn_v and ffn_down in Q6_K
+            assertEquals(TensorType.Q6_K, g.tensor("blk.1.ffn_down.weight").type());
+            assertEquals(TensorType.Q6_K, g.tensor("blk.1.attn_v.weight").type());
+            assertEquals(TensorType.Q6_K, g.tensor("output.weight").type());
         }
         StringBuilder ids = new StringBuilder();
         LLAMA.get("token_ids").forEach(t -> ids.append(ids.isEmpty() ? "" : ",").append(t.asInt()));

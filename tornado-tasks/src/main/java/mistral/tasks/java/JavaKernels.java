@@ -76,6 +76,14 @@ final class JavaKernels {
                 }
                 return;
             }
+            if (w.type() == TensorType.Q6_K_I8) {
+                if (Q6_KI8MatVec.prefersRowQuads(cols)) {
+                    parallel.range(w.rows(), 16, (start, end) -> Q6_KI8MatVec.matVecRowQuads(w.data(), rowBytes, start, end, x, xOff, cols, out));
+                } else {
+                    parallel.range(w.rows(), 16, (start, end) -> Q6_KI8MatVec.matVec(w.data(), rowBytes, start, end, x, xOff, cols, out));
+                }
+                return;
+            }
             RowDot dot = RowDot.of(w.type());
             parallel.range(w.rows(), 16, (start, end) -> {
                 for (int r = start; r < end; r++) out[r] = dot.dot(w.data(), r * rowBytes, x, xOff, cols);

@@ -68,6 +68,14 @@ public final class KQuants {
         }
     }
 
+    /** q - 32 of weight i (0..255) of the Q6_K super-block at byte b, as in {@link #dequantizeQ6K}. */
+    public static int q6K(MemorySegment w, long b, int i) {
+        int half = i / 128, l = i % 32, group = (i % 128) / 32;
+        int low = (u8(w, b + 64L * half + 32 * (group & 1) + l) >> (4 * (group >> 1))) & 0xF;
+        int high = (u8(w, b + 128 + 32L * half + l) >> (2 * group)) & 3;
+        return (low | (high << 4)) - 32;
+    }
+
     /** src[s..s+256) as one Q4_K super-block at byte b: per sub-block an unsigned range [min, max] in 15 steps. */
     public static void quantizeQ4K(float[] src, int s, MemorySegment dst, long b) {
         float[] scale = new float[8], min = new float[8];

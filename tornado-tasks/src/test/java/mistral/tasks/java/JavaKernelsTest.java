@@ -45,7 +45,7 @@ class JavaKernelsTest {
     @EnumSource(TensorType.class)
     void matMulEqualsReference(TensorType type) {
         // odd row count, a tail for the vector loop in float types; Q4_0_X4 takes whole 128-groups, K-quants 256
-        int rows = 67, cols = type == TensorType.Q4_0_X4 ? 640 : type.isKQuant() || type == TensorType.Q4_K_X4 ? 768 : 544;
+        int rows = 67, cols = type == TensorType.Q4_0_X4 ? 640 : type.isKQuant() || type == TensorType.Q4_K_X4 || type == TensorType.Q6_K_I8 ? 768 : 544;
         WeightTensor w = RandomWeights.tensor("w", type, rows, cols, 1);
         for (int n : new int[] {1, 5}) {
             float[] x = RandomWeights.floats(new Random(2), n * cols, 1f);
@@ -73,16 +73,17 @@ class JavaKernelsTest {
         assertClose(expected, actual, rows, 1e-5, "Q4_0_X4 " + cols + " columns");
     }
 
-    /** The same for regrouped Q4_K: 33 super-blocks, 37 rows (a short last quad). */
-    @Test
-    void wideQ4_K_X4RowsEqualReference() {
+    /** The same for the Java layouts of Q4_K and Q6_K: 33 super-blocks, 37 rows (a short last quad). */
+    @ParameterizedTest
+    @EnumSource(value = TensorType.class, names = {"Q4_K_X4", "Q6_K_I8"})
+    void wideKQuantRowsEqualReference(TensorType type) {
         int rows = 37, cols = Q4_0X4MatVec.L1_COLS + 256;
-        WeightTensor w = RandomWeights.tensor("w", TensorType.Q4_K_X4, rows, cols, 8);
+        WeightTensor w = RandomWeights.tensor("w", type, rows, cols, 8);
         float[] x = RandomWeights.floats(new Random(9), cols, 1f);
         float[] expected = new float[rows], actual = new float[rows];
         ReferenceKernels.matMul(w, x, expected, Rows.ALL, new Step(0, 1));
         FAST.matMul(w, x, actual, Rows.ALL, new Step(0, 1));
-        assertClose(expected, actual, rows, 1e-5, "Q4_K_X4 " + cols + " columns");
+        assertClose(expected, actual, rows, 1e-5, type + " " + cols + " columns");
     }
 
     @ParameterizedTest
@@ -99,7 +100,7 @@ class JavaKernelsTest {
             case Q8_0 -> 0.02;
             case Q4_0, Q4_0_X4 -> 0.35;
             case Q4_K, Q4_K_X4 -> 0.2;
-            case Q6_K -> 0.05;
+            case Q6_K, Q6_K_I8 -> 0.05;
         };
         for (int i = 0; i < 256; i++) assertEquals(x[i] * 0.5f, back[i], bound, type + " at " + i);
     }

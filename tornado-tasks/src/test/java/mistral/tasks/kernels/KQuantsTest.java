@@ -60,21 +60,24 @@ class KQuantsTest {
         assertTrue(worst < (type == TensorType.Q4_K ? 0.006 : 0.0015), type + " worst error " + worst);
     }
 
-    /** The Java backend's regrouping of Q4_K dequantizes to exactly the file's weights. */
-    @org.junit.jupiter.api.Test
-    void regroupedQ4_KHasTheSameWeights() {
+    /** The Java backend's regroupings of Q4_K and Q6_K dequantize to exactly the file's weights. */
+    @ParameterizedTest
+    @EnumSource(value = TensorType.class, names = {"Q4_K", "Q6_K"})
+    void regroupedKQuantsHaveTheSameWeights(TensorType type) {
+        TensorType layout = type == TensorType.Q4_K ? TensorType.Q4_K_X4 : TensorType.Q6_K_I8;
         int rows = 3, cols = 2 * KQuants.QK;
         Random r = new Random(6);
         float[] x = new float[rows * cols];
         for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian() * 0.02f;
-        long fileRow = TensorType.Q4_K.bytesFor(cols), x4Row = TensorType.Q4_K_X4.bytesFor(cols);
+        long fileRow = type.bytesFor(cols), x4Row = layout.bytesFor(cols);
         MemorySegment file = Arena.ofAuto().allocate(rows * fileRow), regrouped = Arena.ofAuto().allocate(rows * x4Row);
-        for (int row = 0; row < rows; row++) Quantize.row(TensorType.Q4_K, x, row * cols, cols, file, row * fileRow);
-        Q4_KX4.regroup(file, regrouped, 0, rows, cols);
+        for (int row = 0; row < rows; row++) Quantize.row(type, x, row * cols, cols, file, row * fileRow);
+        if (type == TensorType.Q4_K) Q4_KX4.regroup(file, regrouped, 0, rows, cols);
+        else Q6_KI8.regroup(file, regrouped, 0, rows, cols);
         for (int row = 0; row < rows; row++) {
             float[] expected = new float[cols], actual = new float[cols];
-            Dequant.row(TensorType.Q4_K, file, row * fileRow, cols, expected, 0);
-            Dequant.row(TensorType.Q4_K_X4, regrouped, row * x4Row, cols, actual, 0);
+            Dequant.row(type, file, row * fileRow, cols, expected, 0);
+            Dequant.row(layout, regrouped, row * x4Row, cols, actual, 0);
             for (int i = 0; i < cols; i++) assertEquals(expected[i], actual[i], 0f, "row " + row + " weight " + i);
         }
     }

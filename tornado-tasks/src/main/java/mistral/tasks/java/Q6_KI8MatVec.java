@@ -1,0 +1,98 @@
+package mistral.tasks.java;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import mistral.tasks.kernels.DequantLayouts;
+
+import static mistral.tasks.java.Simd.F;
+import static mistral.tasks.kernels.Q6_KI8.BLOCK_BYTES;
+import static mistral.tasks.kernels.Q6_KI8.SCALES;
+
+/** Matvec over unpacked Q6_K ({@link mistral.tasks.kernels.Q6_KI8}). */
+final class Q6_KI8MatVec {
+    private static final VectorSpecies<Byte> B = Simd.WIDE ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
+
+    private Q6_KI8MatVec() {
+    }
+
+    /** Whether {@link #matVecRowQuads} is the faster kernel (x outgrows L1: Q6_K's FFN-down matrices), as for Q4_0_X4. */
+    static boolean prefersRowQuads(int cols) {
+        return Q4_0X4MatVec.prefersRowQuads(cols);
+    }
+
+    /** out[r] = row r . x for rows [start, end). */
+    static void matVec(MemorySegment w, long rowBytes, int start, int end, float[] x, int xOff, int cols, float[] out) {
+        for (int r = start; r < end; r++) out[r] = dot(w, r * rowBytes, x, xOff, cols);
+    }
+
+    /** As {@link #matVec}, four rows per x load (512-bit vectors only); the last rows of a range one at a time. */
+    static void matVecRowQuads(MemorySegment w, long rowBytes, int start, int end, float[] x, int xOff, int cols, float[] out) {
+        for (int r = start; r < end; ) {
+            int n = end - r >= 4 ? 4 : 1; // one call site, so C2 inlines the kernel once
+            dot4(w, r * rowBytes, n == 4 ? rowBytes : 0, x, xOff, cols, out, r, r + n - 1);
+            r += n;
+        }
+    }
+
+    /** Rows at off, off + rowBytes, ... (four) into out[r..last]; 16 weights of each per iteration. */
+    private static void dot4(MemorySegment w, long off, long rowBytes, float[] x, int xOff, int cols, float[] out, int r, int last) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int t = 0; t < cols / 16; t++) {
+            long q = off + (long) BLOCK_BYTES * (t >> 4) + 16L * (t & 15);
+            long scale = off + (long) BLOCK_BYTES * (t >> 4) + SCALES + 4L * (t & 15);
+            FloatVector xv = FloatVector.fromArray(F, x, xOff + 16 * t);
+            a0 = row16(w, q, scale, xv, a0);
+            a1 = row16(w, q + rowBytes, scale + rowBytes, xv, a1);
+            a2 = row16(w, q + 2 * rowBytes, scale + 2 * rowBytes, xv, a2);
+            a3 = row16(w, q + 3 * rowBytes, scale + 3 * rowBytes, xv, a3);
+        }
+        out[r] = a0.reduceLanes(VectorOperators.ADD);
+        out[Math.min(r + 1, last)] = a1.reduceLanes(VectorOperators.ADD);
+        out[Math.min(r + 2, last)] = a2.reduceLanes(VectorOperators.ADD);
+        out[Math.min(r + 3, last)] = a3.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static FloatVector row16(MemorySegment w, long q, long scale, FloatVector x, FloatVector acc) {
+        return weights(w, q).mul(x).fma(FloatVector.broadcast(F, w.get(DequantLayouts.FLOAT, scale)), acc);
+    }
+
+    /** 32 weights (two scales) per iteration into two accumulators: one FMA chain per 16 weights measured twice as slow. */
+    private static float dot(MemorySegment w, long off, float[] x, int xOff, int cols) {
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+        int L = F.length();
+        for (int t = 0; t < cols / 32; t++) {
+            long blk = off + (long) BLOCK_BYTES * (t >> 3);
+            int k = 2 * (t & 7); // the first of the two 16-weight scale groups
+            long q = blk + 16L * k;
+            int xo = xOff + 32 * t;
+            FloatVector s0 = FloatVector.fromArray(F, x, xo).mul(weights(w, q));
+            FloatVector s1 = FloatVector.fromArray(F, x, xo + 16).mul(weights(w, q + 16));
+            if (L == 8) {
+                s0 = s0.add(FloatVector.fromArray(F, x, xo + 8).mul(weights(w, q + 8)));
+                s1 = s1.add(FloatVector.fromArray(F, x, xo + 24).mul(weights(w, q + 24)));
+            }
+            a0 = s0.fma(FloatVector.broadcast(F, w.get(DequantLayouts.FLOAT, blk + SCALES + 4L * k)), a0);
+            a1 = s1.fma(FloatVector.broadcast(F, w.get(DequantLayouts.FLOAT, blk + SCALES + 4L * k + 4)), a1);
+        }
+        return a0.add(a1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** L signed bytes as floats. */
+    private static FloatVector weights(MemorySegment w, long at) {
+        return (FloatVector) ByteVector.fromMemorySegment(B, w, at, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    /** Dequantizes a row into dst (for the prefill matmul). */
+    static void dequantize(MemorySegment w, long off, int cols, float[] dst, int dstOff) {
+        int L = F.length();
+        for (int t = 0; t < cols / 16; t++) {
+            long blk = off + (long) BLOCK_BYTES * (t >> 4);
+            FloatVector scale = FloatVector.broadcast(F, w.get(DequantLayouts.FLOAT, blk + SCALES + 4L * (t & 15)));
+            for (int h = 0; h < 16; h += L) scale.mul(weights(w, blk + 16L * (t & 15) + h)).intoArray(dst, dstOff + 16 * t + h);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package mistral.tasks.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import mistral.tasks.TensorType;
+
+/**
+ * Q6_K unpacked for SIMD ({@link TensorType#Q6_K_I8}): per super-block, the 256 weights' q - 32 as
+ * signed bytes in weight order, then the 16 scales d * scale_j as float32 (320 bytes; the file has
+ * 210). Weight = scale * (q - 32), the floats ggml computes. Why: the file's split of each q into a
+ * nibble and two high bits costs a decode kernel about 12 vector operations per 16 weights; bytes in
+ * order cost a widening load and a conversion. In Q4_K_M files Q6_K holds the output matrix and
+ * the attn_v and ffn_down matrices of about 40% of the layers.
+ */
+public final class Q6_KI8 {
+    public static final int BLOCK_BYTES = 320;
+    public static final int SCALES = 256;
+
+    private Q6_KI8() {
+    }
+
+    /** Rewrites {@code rows} rows of Q6_K from src into the unpacked layout in dst. */
+    public static void regroup(MemorySegment src, MemorySegment dst, int firstRow, int rows, int cols) {
+        long srcRow = TensorType.Q6_K.bytesFor(cols), dstRow = TensorType.Q6_K_I8.bytesFor(cols);
+        for (long r = firstRow; r < firstRow + rows; r++) {
+            for (int sb = 0; sb < cols / KQuants.QK; sb++) {
+                long in = r * srcRow + (long) TensorType.Q6_K.blockBytes * sb, out = r * dstRow + (long) BLOCK_BYTES * sb;
+                float d = Float.float16ToFloat(src.get(DequantLayouts.SHORT, in + 208));
+                for (int j = 0; j < 16; j++) {
+                    float scale = d * src.get(ValueLayout.JAVA_BYTE, in + 192 + j);
+                    dst.set(DequantLayouts.FLOAT, out + SCALES + 4L * j, scale);
+                }
+                for (int i = 0; i < KQuants.QK; i++) dst.set(ValueLayout.JAVA_BYTE, out + i, (byte) KQuants.q6K(src, in, i));
+            }
+        }
+    }
+
+    /** Reference dequantization of one unpacked row: the same floats as {@link KQuants#dequantizeQ6K}. */
+    static void dequantize(MemorySegment w, long offset, int cols, float[] dst, int dstOff) {
+        for (int sb = 0; sb < cols / KQuants.QK; sb++) {
+            long blk = offset + (long) BLOCK_BYTES * sb;
+            for (int i = 0; i < KQuants.QK; i++) {
+                dst[dstOff + KQuants.QK * sb + i] = w.get(DequantLayouts.FLOAT, blk + SCALES + 4L * (i / 16)) * w.get(ValueLayout.JAVA_BYTE, blk + i);
+            }
+        }
+    }
+}
