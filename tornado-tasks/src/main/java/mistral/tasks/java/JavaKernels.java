@@ -1,5 +1,6 @@
 package mistral.tasks.java;
 
+import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import mistral.tasks.TensorType;
@@ -41,53 +42,7 @@ final class JavaKernels {
         int cols = w.cols();
         long rowBytes = w.rowBytes();
         if (n == 1) {
-            int xOff = first * cols;
-            if (w.type() == TensorType.Q4_0) {
-                if (blockSums.length < cols / 32) blockSums = new float[cols / 32];
-                float[] sums = Q4_0MatVec.blockSums(x, xOff, cols, blockSums);
-                parallel.range(w.rows(), 16, (start, end) -> {
-                    for (int r = start; r < end; r++) out[r] = Q4_0MatVec.dot(w.data(), r * rowBytes, x, xOff, sums, cols);
-                });
-                return;
-            }
-            if (w.type() == TensorType.Q4_K) {
-                if (blockSums.length < cols / 32) blockSums = new float[cols / 32];
-                float[] sums = Q4_0MatVec.blockSums(x, xOff, cols, blockSums);
-                parallel.range(w.rows(), 16, (start, end) -> {
-                    for (int r = start; r < end; r++) out[r] = Q4_KMatVec.dot(w.data(), r * rowBytes, x, xOff, sums, cols);
-                });
-                return;
-            }
-            if (w.type() == TensorType.Q4_0_X4) {
-                if (Q4_0X4MatVec.prefersRowQuads(cols)) { // two lambdas: one kernel per compiled method
-                    parallel.range(w.rows(), 16, (start, end) -> Q4_0X4MatVec.matVecRowQuads(w.data(), rowBytes, start, end, x, xOff, cols, out));
-                } else {
-                    parallel.range(w.rows(), 16, (start, end) -> Q4_0X4MatVec.matVec(w.data(), rowBytes, start, end, x, xOff, cols, out));
-                }
-                return;
-            }
-            if (w.type() == TensorType.Q4_K_X4) {
-                if (Q4_KX4MatVec.prefersRowQuads(cols)) { // two lambdas: one kernel per compiled method
-                    if (blockSums.length < cols / 32) blockSums = new float[cols / 32];
-                    float[] sums = Q4_0MatVec.blockSums(x, xOff, cols, blockSums);
-                    parallel.range(w.rows(), 16, (start, end) -> Q4_KX4MatVec.matVecRowQuads(w.data(), rowBytes, start, end, x, xOff, sums, cols, out));
-                } else {
-                    parallel.range(w.rows(), 16, (start, end) -> Q4_KX4MatVec.matVec(w.data(), rowBytes, start, end, x, xOff, cols, out));
-                }
-                return;
-            }
-            if (w.type() == TensorType.Q6_K_I8) {
-                if (Q6_KI8MatVec.prefersRowQuads(cols)) {
-                    parallel.range(w.rows(), 16, (start, end) -> Q6_KI8MatVec.matVecRowQuads(w.data(), rowBytes, start, end, x, xOff, cols, out));
-                } else {
-                    parallel.range(w.rows(), 16, (start, end) -> Q6_KI8MatVec.matVec(w.data(), rowBytes, start, end, x, xOff, cols, out));
-                }
-                return;
-            }
-            RowDot dot = RowDot.of(w.type());
-            parallel.range(w.rows(), 16, (start, end) -> {
-                for (int r = start; r < end; r++) out[r] = dot.dot(w.data(), r * rowBytes, x, xOff, cols);
-            });
+            matVec(w, x, first * cols, out);
             return;
         }
         int blocks = (w.rows() + ROW_BLOCK - 1) / ROW_BLOCK;
@@ -113,6 +68,61 @@ final class JavaKernels {
                 }
             }
         });
+    }
+
+    /**
+     * One token, one kernel per weight layout, each called from its own lambda: C2 compiles each
+     * lambda on its own, so no compiled method holds two kernels (past its inlining budget, Vector
+     * API calls stay out of line). Where x outgrows L1 the regrouped layouts take their four-row
+     * kernels.
+     */
+    private void matVec(WeightTensor w, float[] x, int xOff, float[] out) {
+        int cols = w.cols();
+        long rowBytes = w.rowBytes();
+        MemorySegment m = w.data();
+        boolean quads = Q4_0X4MatVec.prefersRowQuads(cols);
+        switch (w.type()) {
+            case Q4_0 -> {
+                float[] sums = xBlockSums(x, xOff, cols);
+                parallel.range(w.rows(), 16, (start, end) -> {
+                    for (int r = start; r < end; r++) out[r] = Q4_0MatVec.dot(m, r * rowBytes, x, xOff, sums, cols);
+                });
+            }
+            case Q4_K -> {
+                float[] sums = xBlockSums(x, xOff, cols);
+                parallel.range(w.rows(), 16, (start, end) -> {
+                    for (int r = start; r < end; r++) out[r] = Q4_KMatVec.dot(m, r * rowBytes, x, xOff, sums, cols);
+                });
+            }
+            case Q4_0_X4 -> {
+                if (quads) parallel.range(w.rows(), 16, (start, end) -> Q4_0X4MatVec.matVecRowQuads(m, rowBytes, start, end, x, xOff, cols, out));
+                else parallel.range(w.rows(), 16, (start, end) -> Q4_0X4MatVec.matVec(m, rowBytes, start, end, x, xOff, cols, out));
+            }
+            case Q4_K_X4 -> {
+                if (quads) {
+                    float[] sums = xBlockSums(x, xOff, cols);
+                    parallel.range(w.rows(), 16, (start, end) -> Q4_KX4MatVec.matVecRowQuads(m, rowBytes, start, end, x, xOff, sums, cols, out));
+                } else {
+                    parallel.range(w.rows(), 16, (start, end) -> Q4_KX4MatVec.matVec(m, rowBytes, start, end, x, xOff, cols, out));
+                }
+            }
+            case Q6_K_I8 -> {
+                if (quads) parallel.range(w.rows(), 16, (start, end) -> Q6_KI8MatVec.matVecRowQuads(m, rowBytes, start, end, x, xOff, cols, out));
+                else parallel.range(w.rows(), 16, (start, end) -> Q6_KI8MatVec.matVec(m, rowBytes, start, end, x, xOff, cols, out));
+            }
+            default -> {
+                RowDot dot = RowDot.of(w.type());
+                parallel.range(w.rows(), 16, (start, end) -> {
+                    for (int r = start; r < end; r++) out[r] = dot.dot(m, r * rowBytes, x, xOff, cols);
+                });
+            }
+        }
+    }
+
+    /** Sums of x over each 32-block (the offsets of Q4_0 and the mins of Q4_K come out through them). */
+    private float[] xBlockSums(float[] x, int xOff, int cols) {
+        if (blockSums.length < cols / 32) blockSums = new float[cols / 32];
+        return Q4_0MatVec.blockSums(x, xOff, cols, blockSums);
     }
 
     private float[] scratch(int n) {
