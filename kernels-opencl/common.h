@@ -102,6 +102,27 @@ inline float part_dot_at_q4_k(global const uchar* row, int b, int p, global cons
     return d * q4_k_scale_min(blk + 4, j, 0) * sum8(convert_float8(q) * xv) - dmin * q4_k_scale_min(blk + 4, j, 1) * sum8(xv);
 }
 
+// Q5_K super-block (176 bytes): Q4_K's header, then 32 bytes of fifth bits (bit j of byte i:
+// weight i of sub-block j), then the nibbles as in Q4_K.
+inline long row_bytes_q5_k(int cols) { return (long) (cols / 256) * 176; }
+
+inline float weight_at_q5_k(global const uchar* row, int b, int i) {
+    global const uchar* blk = row + (long) (b >> 3) * 176;
+    int j = b & 7;
+    float d = vload_half(0, (global const half*) blk), dmin = vload_half(1, (global const half*) blk);
+    int q = ((blk[48 + 32 * (j >> 1) + i] >> (4 * (j & 1))) & 0x0F) | (((blk[16 + i] >> j) & 1) << 4);
+    return d * q4_k_scale_min(blk + 4, j, 0) * q - dmin * q4_k_scale_min(blk + 4, j, 1);
+}
+inline float part_dot_at_q5_k(global const uchar* row, int b, int p, global const float* x) {
+    global const uchar* blk = row + (long) (b >> 3) * 176;
+    int j = b & 7;
+    float d = vload_half(0, (global const half*) blk), dmin = vload_half(1, (global const half*) blk);
+    uchar8 q = (vload8(0, blk + 48 + 32 * (j >> 1) + 8 * p) >> (uchar) (4 * (j & 1))) & (uchar) 0x0F;
+    q |= ((vload8(0, blk + 16 + 8 * p) >> (uchar) j) & (uchar) 1) << (uchar) 4;
+    float8 xv = vload8(p, x);
+    return d * q4_k_scale_min(blk + 4, j, 0) * sum8(convert_float8(q) * xv) - dmin * q4_k_scale_min(blk + 4, j, 1) * sum8(xv);
+}
+
 // Q6_K super-block (210 bytes): 128 bytes of low 4 bits, 64 of high 2 bits, 16 int8 scales (one
 // per 16 weights), f16 d. Sub-block j (weights 32j..) is group j & 3 of 128-weight half h = j >> 2:
 // low bits from the low (groups 0, 1) or high (2, 3) nibbles of ql[64 h + 32 (group & 1) ..], high

@@ -7,7 +7,7 @@ import java.util.Optional;
 
 /**
  * Weight storage formats, with their GGML type ids. Q8_0 and Q4_0 store blocks of 32 weights, the
- * K-quants (Q4_K, Q6_K: what most downloaded Mistral files use) super-blocks of 256;
+ * K-quants (Q4_K, Q5_K, Q6_K: what most downloaded Mistral files use) super-blocks of 256;
  * {@link #Q4_0_X4}, {@link #Q4_K_X4} and {@link #Q6_K_I8} are not file formats but the Java
  * backend's in-memory layouts of Q4_0, Q4_K and Q6_K ({@link mistral.tasks.kernels.Q4_0X4},
  * {@link mistral.tasks.kernels.Q4_KX4}, {@link mistral.tasks.kernels.Q6_KI8}), with no GGML id.
@@ -19,6 +19,7 @@ public enum TensorType {
     Q8_0(8, 32, 34),
     BF16(30, 1, 2),
     Q4_K(12, 256, 144),
+    Q5_K(13, 256, 176),
     Q6_K(14, 256, 210),
     Q4_0_X4(-1, 128, 80),
     Q4_K_X4(-1, 128, 96),
@@ -51,7 +52,7 @@ public enum TensorType {
 
     /** Whether this is a K-quant (256-weight super-blocks with sub-block scales). */
     public boolean isKQuant() {
-        return this == Q4_K || this == Q6_K;
+        return this == Q4_K || this == Q5_K || this == Q6_K;
     }
 
     /** Whether GGUF files store this type (every type but the Java backend's own layouts). */

@@ -37,7 +37,7 @@ public final class SyntheticModel {
         specs.add(new Spec("token_embd.weight", c.vocabSize(), c.dim(), type));
         specs.add(new Spec("output_norm.weight", 1, c.dim(), TensorType.F32));
         // as llama.cpp's K-quant mixes do, the output matrix keeps more bits (and see moreBits)
-        specs.add(new Spec("output.weight", c.vocabSize(), c.dim(), type == TensorType.Q4_K ? TensorType.Q6_K : type));
+        specs.add(new Spec("output.weight", c.vocabSize(), c.dim(), type.isKQuant() ? TensorType.Q6_K : type));
         for (int l = 0; l < c.layers(); l++) {
             String b = "blk." + l + ".";
             specs.add(new Spec(b + "attn_norm.weight", 1, c.dim(), TensorType.F32));
@@ -135,12 +135,12 @@ public final class SyntheticModel {
     }
 
     /**
-     * llama.cpp's Q4_K_M mix: attn_v and ffn_down of the first and last eighth of the layers and of
-     * every third layer between them are Q6_K (its use_more_bits rule), so synthetic Q4_K files
-     * have the share of Q6_K that downloaded Q4_K_M files have.
+     * llama.cpp's Q4_K_M and Q5_K_M mixes: attn_v and ffn_down of the first and last eighth of the
+     * layers and of every third layer between them are Q6_K (its use_more_bits rule), so synthetic
+     * Q4_K and Q5_K files have the share of Q6_K that downloaded _K_M files have.
      */
     static TensorType moreBits(TensorType type, int layer, int layers) {
-        if (type != TensorType.Q4_K) return type;
+        if (type != TensorType.Q4_K && type != TensorType.Q5_K) return type;
         boolean more = layer < layers / 8 || layer >= 7 * layers / 8 || (layer - layers / 8) % 3 == 2;
         return more ? TensorType.Q6_K : type;
     }
@@ -153,6 +153,7 @@ public final class SyntheticModel {
             case Q8_0 -> 7;
             case BF16 -> 32;
             case Q4_K -> 15; // LLAMA_FTYPE_MOSTLY_Q4_K_M (see moreBits)
+            case Q5_K -> 17; // LLAMA_FTYPE_MOSTLY_Q5_K_M (see moreBits)
             case Q6_K -> 18;
             case Q4_0_X4, Q4_K_X4, Q6_K_I8 -> throw new IllegalArgumentException(t + " is the Java backend's in-memory layout, not a file type");
         };

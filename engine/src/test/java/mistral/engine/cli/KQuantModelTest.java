@@ -39,12 +39,12 @@ class KQuantModelTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"Q4_K", "Q6_K"})
+    @ValueSource(strings = {"Q4_K", "Q5_K", "Q6_K"})
     void scoresAsLlamaCppDoes(String type) throws Exception {
         Path f = synth(type);
         try (GgufFile g = GgufFile.open(f)) {
             assertEquals(TensorType.valueOf(type), g.tensor("blk.0.ffn_down.weight").type());
-            // Q4_K files are llama.cpp's Q4_K_M mix: the output and (of 2 layers) layer 1's attn_v and ffn_down in Q6_K
+            // Q4_K and Q5_K files are llama.cpp's Q4_K_M / Q5_K_M mixes: the output and (of 2 layers) layer 1's attn_v and ffn_down in Q6_K
             assertEquals(TensorType.Q6_K, g.tensor("blk.1.ffn_down.weight").type());
             assertEquals(TensorType.Q6_K, g.tensor("blk.1.attn_v.weight").type());
             assertEquals(TensorType.Q6_K, g.tensor("output.weight").type());
@@ -63,7 +63,7 @@ class KQuantModelTest {
 
     /** The OpenCL kernels (PoCL here) read K-quant blocks as the Java backend does: the same log-probs to float rounding. */
     @ParameterizedTest
-    @ValueSource(strings = {"Q4_K", "Q6_K"})
+    @ValueSource(strings = {"Q4_K", "Q5_K", "Q6_K"})
     void openClScoresAsTheJavaBackendDoes(String type) throws Exception {
         Assumptions.assumeTrue(OpenClBackend.unavailable().isEmpty(), "no OpenCL device");
         Path f = synth(type);

@@ -94,6 +94,12 @@ final class JavaKernels {
                     for (int r = start; r < end; r++) out[r] = Q4_KMatVec.dot(m, r * rowBytes, x, xOff, sums, cols);
                 });
             }
+            case Q5_K -> {
+                float[] sums = xBlockSums(x, xOff, cols);
+                parallel.range(w.rows(), 16, (start, end) -> {
+                    for (int r = start; r < end; r++) out[r] = Q5_KMatVec.dot(m, r * rowBytes, x, xOff, sums, cols);
+                });
+            }
             case Q4_0_X4 -> {
                 if (quads) parallel.range(w.rows(), 16, (start, end) -> Q4_0X4MatVec.matVecRowQuads(m, rowBytes, start, end, x, xOff, cols, out));
                 else parallel.range(w.rows(), 16, (start, end) -> Q4_0X4MatVec.matVec(m, rowBytes, start, end, x, xOff, cols, out));

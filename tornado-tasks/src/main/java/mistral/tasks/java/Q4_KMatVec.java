@@ -93,19 +93,19 @@ final class Q4_KMatVec {
     // (mins); sub-blocks 4-7 take their low 4 bits from the nibbles of bytes 8-11 and their top 2
     // from the top bits of bytes 0-3 / 4-7. Unpacked byte by byte, this was half the kernel's time.
 
-    private static int lowScales(long packed) {
+    static int lowScales(long packed) {
         return (int) packed & 0x3F3F3F3F;
     }
 
-    private static int lowMins(long packed) {
+    static int lowMins(long packed) {
         return (int) (packed >>> 32) & 0x3F3F3F3F;
     }
 
-    private static int highScales(long packed, int packedHigh) {
+    static int highScales(long packed, int packedHigh) {
         return (packedHigh & 0x0F0F0F0F) | ((((int) packed >>> 6) & 0x03030303) << 4);
     }
 
-    private static int highMins(long packed, int packedHigh) {
+    static int highMins(long packed, int packedHigh) {
         return ((packedHigh >>> 4) & 0x0F0F0F0F) | ((((int) (packed >>> 32) >>> 6) & 0x03030303) << 4);
     }
 }

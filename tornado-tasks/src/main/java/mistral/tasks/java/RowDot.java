@@ -15,6 +15,7 @@ public interface RowDot {
             case BF16 -> BF16MatVec::dot;
             case Q8_0 -> Q8_0MatVec::dot;
             case Q4_K -> throw new IllegalArgumentException("Q4_K needs the block sums of x: use Q4_KMatVec");
+            case Q5_K -> throw new IllegalArgumentException("Q5_K needs the block sums of x: use Q5_KMatVec");
             case Q6_K -> Q6_KMatVec::dot;
             case Q6_K_I8 -> throw new IllegalArgumentException("Q6_K_I8 rows go through Q6_KI8MatVec.matVec");
             case Q4_0 -> throw new IllegalArgumentException("Q4_0 needs the block sums of x: use Q4_0MatVec");

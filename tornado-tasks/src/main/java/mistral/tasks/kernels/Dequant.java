@@ -51,6 +51,9 @@ public final class Dequant {
             case Q4_K -> {
                 for (int b = 0; b < cols / KQuants.QK; b++) KQuants.dequantizeQ4K(w, offset + 144L * b, dst, dstOff + KQuants.QK * b);
             }
+            case Q5_K -> {
+                for (int b = 0; b < cols / KQuants.QK; b++) KQuants.dequantizeQ5K(w, offset + 176L * b, dst, dstOff + KQuants.QK * b);
+            }
             case Q6_K -> {
                 for (int b = 0; b < cols / KQuants.QK; b++) KQuants.dequantizeQ6K(w, offset + 210L * b, dst, dstOff + KQuants.QK * b);
             }

@@ -12,6 +12,9 @@ import java.lang.foreign.ValueLayout;
  * 128 bytes of nibbles; weight = d * scale_j * q - dmin * min_j. Bytes 32c..32c+31 of the nibbles
  * hold sub-block 2c (low nibbles) and 2c+1 (high nibbles).
  *
+ * <p>Q5_K (176 bytes): as Q4_K with 32 bytes of fifth bits between the scales and the nibbles: bit
+ * 2c of qh[l] is the fifth bit of weight l of sub-block 2c, bit 2c + 1 that of sub-block 2c + 1.
+ *
  * <p>Q6_K (210 bytes): 128 bytes of low 4 bits, 64 bytes of high 2 bits, 16 int8 scales (one per 16
  * weights), f16 d; weight = d * scale_j * (q - 32).
  */
@@ -44,6 +47,21 @@ public final class KQuants {
                 int q = u8(w, qs + 32L * c + l);
                 dst[o + 64 * c + l] = d1 * (q & 0xF) - m1;
                 dst[o + 64 * c + 32 + l] = d2 * (q >> 4) - m2;
+            }
+        }
+    }
+
+    /** One Q5_K super-block at byte b into dst[o..o+256). */
+    public static void dequantizeQ5K(MemorySegment w, long b, float[] dst, int o) {
+        float d = Float.float16ToFloat(w.get(SHORT, b)), dmin = Float.float16ToFloat(w.get(SHORT, b + 2));
+        long scales = b + 4, qh = b + 16, qs = b + 48;
+        for (int c = 0; c < 4; c++) {
+            float d1 = d * scaleOrMin(w, scales, 2 * c, 0), m1 = dmin * scaleOrMin(w, scales, 2 * c, 1);
+            float d2 = d * scaleOrMin(w, scales, 2 * c + 1, 0), m2 = dmin * scaleOrMin(w, scales, 2 * c + 1, 1);
+            for (int l = 0; l < 32; l++) {
+                int q = u8(w, qs + 32L * c + l), h = u8(w, qh + l);
+                dst[o + 64 * c + l] = d1 * ((q & 0xF) + ((h >> (2 * c)) & 1) * 16) - m1;
+                dst[o + 64 * c + 32 + l] = d2 * ((q >> 4) + ((h >> (2 * c + 1)) & 1) * 16) - m2;
             }
         }
     }
@@ -112,6 +130,51 @@ public final class KQuants {
                 put(dst, b + 16 + 32L * c + l, lo | (hi << 4));
             }
         }
+    }
+
+    /** src[s..s+256) as one Q5_K super-block at byte b: Q4_K's rule with 31 steps. */
+    public static void quantizeQ5K(float[] src, int s, MemorySegment dst, long b) {
+        float[] scale = new float[8], min = new float[8];
+        float maxScale = 0, maxMin = 0;
+        for (int j = 0; j < 8; j++) {
+            float lo = 0, hi = 0;
+            for (int l = 0; l < 32; l++) {
+                lo = Math.min(lo, src[s + 32 * j + l]);
+                hi = Math.max(hi, src[s + 32 * j + l]);
+            }
+            scale[j] = (hi - lo) / 31;
+            min[j] = -lo;
+            maxScale = Math.max(maxScale, scale[j]);
+            maxMin = Math.max(maxMin, min[j]);
+        }
+        short dh = Float.floatToFloat16(maxScale / 63), dminh = Float.floatToFloat16(maxMin / 63);
+        float d = Float.float16ToFloat(dh), dmin = Float.float16ToFloat(dminh);
+        int[] sc = new int[8], m = new int[8];
+        for (int j = 0; j < 8; j++) {
+            sc[j] = d > 0 ? Math.min(63, Math.round(scale[j] / d)) : 0;
+            m[j] = dmin > 0 ? Math.min(63, Math.round(min[j] / dmin)) : 0;
+        }
+        dst.set(SHORT, b, dh);
+        dst.set(SHORT, b + 2, dminh);
+        for (int j = 0; j < 4; j++) {
+            put(dst, b + 4 + j, (sc[j] & 63) | ((sc[j + 4] >> 4) << 6));
+            put(dst, b + 8 + j, (m[j] & 63) | ((m[j + 4] >> 4) << 6));
+            put(dst, b + 12 + j, (sc[j + 4] & 0xF) | ((m[j + 4] & 0xF) << 4));
+        }
+        int[] high = new int[32];
+        for (int c = 0; c < 4; c++) {
+            for (int l = 0; l < 32; l++) {
+                int lo = fifth(src[s + 64 * c + l], d * sc[2 * c], dmin * m[2 * c]);
+                int hi = fifth(src[s + 64 * c + 32 + l], d * sc[2 * c + 1], dmin * m[2 * c + 1]);
+                put(dst, b + 48 + 32L * c + l, (lo & 0xF) | ((hi & 0xF) << 4));
+                high[l] |= ((lo >> 4) << (2 * c)) | ((hi >> 4) << (2 * c + 1));
+            }
+        }
+        for (int l = 0; l < 32; l++) put(dst, b + 16 + l, high[l]);
+    }
+
+    private static int fifth(float x, float scale, float min) {
+        return scale > 0 ? Math.clamp(Math.round((x + min) / scale), 0, 31) : 0;
     }
 
     private static int nibble(float x, float scale, float min) {

@@ -57,6 +57,9 @@ public final class Quantize {
             case Q4_K -> {
                 for (int b = 0; b < n / KQuants.QK; b++) KQuants.quantizeQ4K(src, srcOff + KQuants.QK * b, dst, offset + 144L * b);
             }
+            case Q5_K -> {
+                for (int b = 0; b < n / KQuants.QK; b++) KQuants.quantizeQ5K(src, srcOff + KQuants.QK * b, dst, offset + 176L * b);
+            }
             case Q6_K -> {
                 for (int b = 0; b < n / KQuants.QK; b++) KQuants.quantizeQ6K(src, srcOff + KQuants.QK * b, dst, offset + 210L * b);
             }

@@ -100,6 +100,7 @@ class JavaKernelsTest {
             case Q8_0 -> 0.02;
             case Q4_0, Q4_0_X4 -> 0.35;
             case Q4_K, Q4_K_X4 -> 0.2;
+            case Q5_K -> 0.1;
             case Q6_K, Q6_K_I8 -> 0.05;
         };
         for (int i = 0; i < 256; i++) assertEquals(x[i] * 0.5f, back[i], bound, type + " at " + i);
