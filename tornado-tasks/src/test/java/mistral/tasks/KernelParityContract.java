@@ -42,7 +42,7 @@ public abstract class KernelParityContract {
     }
 
     @ParameterizedTest
-    @EnumSource(value = TensorType.class, names = {"Q4_0_X4", "Q4_K_X4", "Q6_K_I8", "Q4_K", "Q5_K", "Q6_K"}, mode = EnumSource.Mode.EXCLUDE) // Java-only layouts and types
+    @EnumSource(value = TensorType.class, names = {"Q4_0_X4", "Q4_K_X4", "Q5_K_X4", "Q6_K_I8", "Q4_K", "Q5_K", "Q6_K"}, mode = EnumSource.Mode.EXCLUDE) // Java-only layouts and types
     void matMul(TensorType type) {
         WeightTensor w = RandomWeights.tensor("w", type, 72, DIM, 3);
         F32Buffer out = new F32Buffer("out", CAP * 72L);
@@ -53,7 +53,7 @@ public abstract class KernelParityContract {
 
     /** Rows and columns that fill no tile or lane group evenly: more blocks per row than a device's lanes, rows past a tile. */
     @ParameterizedTest
-    @EnumSource(value = TensorType.class, names = {"Q4_0_X4", "Q4_K_X4", "Q6_K_I8", "Q4_K", "Q5_K", "Q6_K"}, mode = EnumSource.Mode.EXCLUDE)
+    @EnumSource(value = TensorType.class, names = {"Q4_0_X4", "Q4_K_X4", "Q5_K_X4", "Q6_K_I8", "Q4_K", "Q5_K", "Q6_K"}, mode = EnumSource.Mode.EXCLUDE)
     void matMulWiderThanOneTile(TensorType type) {
         int cols = 37 * 32, rows = 130;
         WeightTensor w = RandomWeights.tensor("w", type, rows, cols, 4);
@@ -86,7 +86,7 @@ public abstract class KernelParityContract {
     }
 
     @ParameterizedTest
-    @EnumSource(value = TensorType.class, names = {"Q4_0_X4", "Q4_K_X4", "Q6_K_I8", "Q4_K", "Q5_K", "Q6_K"}, mode = EnumSource.Mode.EXCLUDE)
+    @EnumSource(value = TensorType.class, names = {"Q4_0_X4", "Q4_K_X4", "Q5_K_X4", "Q6_K_I8", "Q4_K", "Q5_K", "Q6_K"}, mode = EnumSource.Mode.EXCLUDE)
     void embed(TensorType type) {
         WeightTensor table = RandomWeights.tensor("emb", type, 50, DIM, 5);
         F32Buffer out = new F32Buffer("e", (long) CAP * DIM);

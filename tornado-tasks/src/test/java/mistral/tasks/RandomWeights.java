@@ -6,6 +6,7 @@ import java.util.Random;
 import mistral.tasks.graph.WeightTensor;
 import mistral.tasks.kernels.Q4_0X4;
 import mistral.tasks.kernels.Q4_KX4;
+import mistral.tasks.kernels.Q5_KX4;
 import mistral.tasks.kernels.Q6_KI8;
 import mistral.tasks.kernels.Quantize;
 
@@ -32,6 +33,12 @@ public final class RandomWeights {
             WeightTensor q4k = tensor(name, TensorType.Q4_K, rows, cols, seed);
             MemorySegment seg = Arena.ofAuto().allocate((long) rows * type.bytesFor(cols), 16);
             Q4_KX4.regroup(q4k.data(), seg, 0, rows, cols);
+            return new WeightTensor(name, type, rows, cols, seg);
+        }
+        if (type == TensorType.Q5_K_X4) {
+            WeightTensor q5k = tensor(name, TensorType.Q5_K, rows, cols, seed);
+            MemorySegment seg = Arena.ofAuto().allocate((long) rows * type.bytesFor(cols), 16);
+            Q5_KX4.regroup(q5k.data(), seg, 0, rows, cols);
             return new WeightTensor(name, type, rows, cols, seg);
         }
         if (type == TensorType.Q6_K_I8) {

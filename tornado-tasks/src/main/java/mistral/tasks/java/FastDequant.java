@@ -24,6 +24,7 @@ final class FastDequant {
             case Q4_K -> Q4_KMatVec.dequantize(w, off, cols, dst, dstOff);
             case Q4_K_X4 -> Q4_KX4MatVec.dequantize(w, off, cols, dst, dstOff);
             case Q5_K, Q6_K -> Dequant.row(type, w, off, cols, dst, dstOff);
+            case Q5_K_X4 -> Q5_KX4MatVec.dequantize(w, off, cols, dst, dstOff);
             case Q6_K_I8 -> Q6_KI8MatVec.dequantize(w, off, cols, dst, dstOff);
         }
     }

@@ -112,6 +112,7 @@ final class JavaKernels {
                     parallel.range(w.rows(), 16, (start, end) -> Q4_KX4MatVec.matVec(m, rowBytes, start, end, x, xOff, cols, out));
                 }
             }
+            case Q5_K_X4 -> parallel.range(w.rows(), 16, (start, end) -> Q5_KX4MatVec.matVec(m, rowBytes, start, end, x, xOff, cols, out));
             case Q6_K_I8 -> {
                 if (quads) parallel.range(w.rows(), 16, (start, end) -> Q6_KI8MatVec.matVecRowQuads(m, rowBytes, start, end, x, xOff, cols, out));
                 else parallel.range(w.rows(), 16, (start, end) -> Q6_KI8MatVec.matVec(m, rowBytes, start, end, x, xOff, cols, out));

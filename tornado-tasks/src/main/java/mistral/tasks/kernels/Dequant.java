@@ -59,6 +59,7 @@ public final class Dequant {
             }
             case Q4_0_X4 -> Q4_0X4.dequantize(w, offset, cols, dst, dstOff);
             case Q4_K_X4 -> Q4_KX4.dequantize(w, offset, cols, dst, dstOff);
+            case Q5_K_X4 -> Q5_KX4.dequantize(w, offset, cols, dst, dstOff);
             case Q6_K_I8 -> Q6_KI8.dequantize(w, offset, cols, dst, dstOff);
         }
     }

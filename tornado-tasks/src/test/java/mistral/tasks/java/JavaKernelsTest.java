@@ -45,7 +45,7 @@ class JavaKernelsTest {
     @EnumSource(TensorType.class)
     void matMulEqualsReference(TensorType type) {
         // odd row count, a tail for the vector loop in float types; Q4_0_X4 takes whole 128-groups, K-quants 256
-        int rows = 67, cols = type == TensorType.Q4_0_X4 ? 640 : type.isKQuant() || type == TensorType.Q4_K_X4 || type == TensorType.Q6_K_I8 ? 768 : 544;
+        int rows = 67, cols = type == TensorType.Q4_0_X4 ? 640 : type.isKQuant() || type == TensorType.Q4_K_X4 || type == TensorType.Q5_K_X4 || type == TensorType.Q6_K_I8 ? 768 : 544;
         WeightTensor w = RandomWeights.tensor("w", type, rows, cols, 1);
         for (int n : new int[] {1, 5}) {
             float[] x = RandomWeights.floats(new Random(2), n * cols, 1f);
@@ -75,7 +75,7 @@ class JavaKernelsTest {
 
     /** The same for the Java layouts of Q4_K and Q6_K: 33 super-blocks, 37 rows (a short last quad). */
     @ParameterizedTest
-    @EnumSource(value = TensorType.class, names = {"Q4_K_X4", "Q6_K_I8"})
+    @EnumSource(value = TensorType.class, names = {"Q4_K_X4", "Q5_K_X4", "Q6_K_I8"})
     void wideKQuantRowsEqualReference(TensorType type) {
         int rows = 37, cols = Q4_0X4MatVec.L1_COLS + 256;
         WeightTensor w = RandomWeights.tensor("w", type, rows, cols, 8);
@@ -100,7 +100,7 @@ class JavaKernelsTest {
             case Q8_0 -> 0.02;
             case Q4_0, Q4_0_X4 -> 0.35;
             case Q4_K, Q4_K_X4 -> 0.2;
-            case Q5_K -> 0.1;
+            case Q5_K, Q5_K_X4 -> 0.1;
             case Q6_K, Q6_K_I8 -> 0.05;
         };
         for (int i = 0; i < 256; i++) assertEquals(x[i] * 0.5f, back[i], bound, type + " at " + i);

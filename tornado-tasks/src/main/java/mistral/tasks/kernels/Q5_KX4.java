@@ -1,0 +1,74 @@
+package mistral.tasks.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import mistral.tasks.TensorType;
+
+/**
+ * Q5_K regrouped like {@link Q4_KX4} ({@link TensorType#Q5_K_X4}): per 4 sub-blocks (128 weights),
+ * the low 4 bits in Q4_K_X4's 64 interleaved bytes, then 16 bytes of fifth bits (bit p of byte i:
+ * the weight whose low bits are nibble p of lane i, i.e. sub-block p / 2, weight i + 16 (p % 2)),
+ * then the 4 scales d * scale_j and the 4 mins dmin * min_j as float32 (112 bytes; the file has 88).
+ * Weight = scale * q - min, the floats ggml computes.
+ */
+public final class Q5_KX4 {
+    public static final int GROUP = 128;
+    public static final int GROUP_BYTES = 112;
+    public static final int FIFTH = 64;
+    public static final int SCALES = 80;
+    public static final int MINS = 96;
+
+    private Q5_KX4() {
+    }
+
+    /** Rewrites {@code rows} rows of Q5_K from src into the regrouped layout in dst. */
+    public static void regroup(MemorySegment src, MemorySegment dst, int firstRow, int rows, int cols) {
+        long srcRow = TensorType.Q5_K.bytesFor(cols), dstRow = TensorType.Q5_K_X4.bytesFor(cols);
+        for (long r = firstRow; r < firstRow + rows; r++) {
+            for (int sb = 0; sb < cols / KQuants.QK; sb++) {
+                long in = r * srcRow + (long) TensorType.Q5_K.blockBytes * sb;
+                float d = Float.float16ToFloat(src.get(DequantLayouts.SHORT, in));
+                float dmin = Float.float16ToFloat(src.get(DequantLayouts.SHORT, in + 2));
+                for (int g = 0; g < 2; g++) {
+                    long out = r * dstRow + (long) GROUP_BYTES * (2 * sb + g);
+                    for (int i = 0; i < 16; i++) dst.set(ValueLayout.JAVA_BYTE, out + FIFTH + i, (byte) 0);
+                    for (int b = 0; b < 4; b++) {
+                        int j = 4 * g + b;
+                        for (int i = 0; i < 16; i++) {
+                            int lo = q5(src, in, j, i), hi = q5(src, in, j, i + 16);
+                            dst.set(ValueLayout.JAVA_BYTE, out + 4L * i + b, (byte) ((lo & 0xF) | ((hi & 0xF) << 4)));
+                            int fifth = (dst.get(ValueLayout.JAVA_BYTE, out + FIFTH + i) & 0xFF) | ((lo >> 4) << (2 * b)) | ((hi >> 4) << (2 * b + 1));
+                            dst.set(ValueLayout.JAVA_BYTE, out + FIFTH + i, (byte) fifth);
+                        }
+                        dst.set(DequantLayouts.FLOAT, out + SCALES + 4L * b, d * KQuants.scaleOrMin(src, in + 4, j, 0));
+                        dst.set(DequantLayouts.FLOAT, out + MINS + 4L * b, dmin * KQuants.scaleOrMin(src, in + 4, j, 1));
+                    }
+                }
+            }
+        }
+    }
+
+    /** The 5-bit q of weight l of sub-block j of the Q5_K super-block at byte b. */
+    private static int q5(MemorySegment w, long b, int j, int l) {
+        int nibble = ((w.get(ValueLayout.JAVA_BYTE, b + 48 + 32L * (j / 2) + l) & 0xFF) >> (4 * (j % 2))) & 0xF;
+        int fifth = ((w.get(ValueLayout.JAVA_BYTE, b + 16 + l) & 0xFF) >> j) & 1;
+        return nibble | (fifth << 4);
+    }
+
+    /** Reference dequantization of one regrouped row: the same floats as {@link KQuants#dequantizeQ5K}. */
+    static void dequantize(MemorySegment w, long offset, int cols, float[] dst, int dstOff) {
+        for (int g = 0; g < cols / GROUP; g++) {
+            long group = offset + (long) GROUP_BYTES * g;
+            for (int b = 0; b < 4; b++) {
+                float scale = w.get(DequantLayouts.FLOAT, group + SCALES + 4L * b), min = w.get(DequantLayouts.FLOAT, group + MINS + 4L * b);
+                int o = dstOff + GROUP * g + 32 * b;
+                for (int i = 0; i < 16; i++) {
+                    int q = w.get(ValueLayout.JAVA_BYTE, group + 4L * i + b) & 0xFF;
+                    int fifth = w.get(ValueLayout.JAVA_BYTE, group + FIFTH + i) & 0xFF;
+                    dst[o + i] = scale * ((q & 0x0F) | (((fifth >> (2 * b)) & 1) << 4)) - min;
+                    dst[o + i + 16] = scale * ((q >>> 4) | (((fifth >> (2 * b + 1)) & 1) << 4)) - min;
+                }
+            }
+        }
+    }
+}
