@@ -20,6 +20,9 @@ import static mistral.tasks.kernels.Q5_KX4.SCALES;
  * Matvec over regrouped Q5_K ({@link mistral.tasks.kernels.Q5_KX4}), {@link Q4_KX4MatVec}'s kernel
  * with a 5-bit index: the lanes' fifth bits are blended into bit 4 of the shifted nibbles (one
  * ternary-logic op), and the two-table lookup takes 32 entries, scale * q - min for q = 0..31.
+ * One row at a time everywhere: a four-row kernel for FFN down (constant table, scales, mins
+ * from the block sums of x, as Q4_K_X4's) compiled past C2's inlining budget (Q5_K matmuls
+ * 256 -> 456 ms a token).
  */
 final class Q5_KX4MatVec {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
