@@ -94,8 +94,23 @@ public final class KQuants {
         return (low | (high << 4)) - 32;
     }
 
-    /** src[s..s+256) as one Q4_K super-block at byte b: per sub-block an unsigned range [min, max] in 15 steps. */
-    public static void quantizeQ4K(float[] src, int s, MemorySegment dst, long b) {
+    /** The 8 sub-blocks' steps d * sc[j] and offsets dmin * m[j] of a Q4_K or Q5_K super-block. */
+    private record SubBlockScales(float d, float dmin, int[] sc, int[] m) {
+        float step(int j) {
+            return d * sc[j];
+        }
+
+        float offset(int j) {
+            return dmin * m[j];
+        }
+    }
+
+    /**
+     * Per sub-block of src[s..s+256) an unsigned range [min, max] in {@code levels - 1} steps; the
+     * 6-bit scales and mins relative to d and dmin, written with d and dmin as the super-block's
+     * first 16 bytes at b (Q4_K's and Q5_K's header).
+     */
+    private static SubBlockScales writeScales(float[] src, int s, int levels, MemorySegment dst, long b) {
         float[] scale = new float[8], min = new float[8];
         float maxScale = 0, maxMin = 0;
         for (int j = 0; j < 8; j++) {
@@ -104,7 +119,7 @@ public final class KQuants {
                 lo = Math.min(lo, src[s + 32 * j + l]);
                 hi = Math.max(hi, src[s + 32 * j + l]);
             }
-            scale[j] = (hi - lo) / 15;
+            scale[j] = (hi - lo) / (levels - 1);
             min[j] = -lo;
             maxScale = Math.max(maxScale, scale[j]);
             maxMin = Math.max(maxMin, min[j]);
@@ -123,10 +138,16 @@ public final class KQuants {
             put(dst, b + 8 + j, (m[j] & 63) | ((m[j + 4] >> 4) << 6));
             put(dst, b + 12 + j, (sc[j + 4] & 0xF) | ((m[j + 4] & 0xF) << 4));
         }
+        return new SubBlockScales(d, dmin, sc, m);
+    }
+
+    /** src[s..s+256) as one Q4_K super-block at byte b: per sub-block an unsigned range [min, max] in 15 steps. */
+    public static void quantizeQ4K(float[] src, int s, MemorySegment dst, long b) {
+        SubBlockScales k = writeScales(src, s, 16, dst, b);
         for (int c = 0; c < 4; c++) {
             for (int l = 0; l < 32; l++) {
-                int lo = nibble(src[s + 64 * c + l], d * sc[2 * c], dmin * m[2 * c]);
-                int hi = nibble(src[s + 64 * c + 32 + l], d * sc[2 * c + 1], dmin * m[2 * c + 1]);
+                int lo = level(src[s + 64 * c + l], k.step(2 * c), k.offset(2 * c), 15);
+                int hi = level(src[s + 64 * c + 32 + l], k.step(2 * c + 1), k.offset(2 * c + 1), 15);
                 put(dst, b + 16 + 32L * c + l, lo | (hi << 4));
             }
         }
@@ -134,52 +155,24 @@ public final class KQuants {
 
     /** src[s..s+256) as one Q5_K super-block at byte b: Q4_K's rule with 31 steps. */
     public static void quantizeQ5K(float[] src, int s, MemorySegment dst, long b) {
-        float[] scale = new float[8], min = new float[8];
-        float maxScale = 0, maxMin = 0;
-        for (int j = 0; j < 8; j++) {
-            float lo = 0, hi = 0;
-            for (int l = 0; l < 32; l++) {
-                lo = Math.min(lo, src[s + 32 * j + l]);
-                hi = Math.max(hi, src[s + 32 * j + l]);
-            }
-            scale[j] = (hi - lo) / 31;
-            min[j] = -lo;
-            maxScale = Math.max(maxScale, scale[j]);
-            maxMin = Math.max(maxMin, min[j]);
-        }
-        short dh = Float.floatToFloat16(maxScale / 63), dminh = Float.floatToFloat16(maxMin / 63);
-        float d = Float.float16ToFloat(dh), dmin = Float.float16ToFloat(dminh);
-        int[] sc = new int[8], m = new int[8];
-        for (int j = 0; j < 8; j++) {
-            sc[j] = d > 0 ? Math.min(63, Math.round(scale[j] / d)) : 0;
-            m[j] = dmin > 0 ? Math.min(63, Math.round(min[j] / dmin)) : 0;
-        }
-        dst.set(SHORT, b, dh);
-        dst.set(SHORT, b + 2, dminh);
-        for (int j = 0; j < 4; j++) {
-            put(dst, b + 4 + j, (sc[j] & 63) | ((sc[j + 4] >> 4) << 6));
-            put(dst, b + 8 + j, (m[j] & 63) | ((m[j + 4] >> 4) << 6));
-            put(dst, b + 12 + j, (sc[j + 4] & 0xF) | ((m[j + 4] & 0xF) << 4));
-        }
-        int[] high = new int[32];
+        SubBlockScales k = writeScales(src, s, 32, dst, b);
+        int[] fifths = new int[32];
         for (int c = 0; c < 4; c++) {
             for (int l = 0; l < 32; l++) {
-                int lo = fifth(src[s + 64 * c + l], d * sc[2 * c], dmin * m[2 * c]);
-                int hi = fifth(src[s + 64 * c + 32 + l], d * sc[2 * c + 1], dmin * m[2 * c + 1]);
+                int lo = level(src[s + 64 * c + l], k.step(2 * c), k.offset(2 * c), 31);
+                int hi = level(src[s + 64 * c + 32 + l], k.step(2 * c + 1), k.offset(2 * c + 1), 31);
                 put(dst, b + 48 + 32L * c + l, (lo & 0xF) | ((hi & 0xF) << 4));
-                high[l] |= ((lo >> 4) << (2 * c)) | ((hi >> 4) << (2 * c + 1));
+                fifths[l] |= ((lo >> 4) << (2 * c)) | ((hi >> 4) << (2 * c + 1));
             }
         }
-        for (int l = 0; l < 32; l++) put(dst, b + 16 + l, high[l]);
+        for (int l = 0; l < 32; l++) put(dst, b + 16 + l, fifths[l]);
     }
 
-    private static int fifth(float x, float scale, float min) {
-        return scale > 0 ? Math.clamp(Math.round((x + min) / scale), 0, 31) : 0;
+    /** x as a level 0..top of the range starting at -offset in steps of step. */
+    private static int level(float x, float step, float offset, int top) {
+        return step > 0 ? Math.clamp(Math.round((x + offset) / step), 0, top) : 0;
     }
 
-    private static int nibble(float x, float scale, float min) {
-        return scale > 0 ? Math.clamp(Math.round((x + min) / scale), 0, 15) : 0;
-    }
 
     /** src[s..s+256) as one Q6_K super-block at byte b: per 16 weights a signed scale, q in [-32, 31]. */
     public static void quantizeQ6K(float[] src, int s, MemorySegment dst, long b) {
