@@ -76,6 +76,16 @@ class KQuantModelTest {
         for (int i = 0; i < java.size(); i++) assertEquals(java.get(i).asDouble(), opencl.get(i).asDouble(), 1e-4, type + " position " + i);
     }
 
+    /** info lists the mix: 13 Q4_K matrices, Q6_K for the output and layer 1's attn_v and ffn_down. */
+    @Test
+    void infoCountsTheWeightsPerType() {
+        Path f = synth("Q4_K");
+        CliTest.Result r = CliTest.run("info", "--model", f.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().matches("(?s).*\\n  Q4_K +[0-9,]+ \\( *[0-9.]+%, 13 tensors\\).*"), r.out());
+        assertTrue(r.out().matches("(?s).*\\n  Q6_K +[0-9,]+ \\( *[0-9.]+%, 3 tensors\\).*"), r.out());
+    }
+
     @Test
     void synthRefusesShapesThatAreNotWholeSuperBlocks() {
         CliTest.Result r = CliTest.run("synth", "--preset", "tiny-mistral-a", "--type", "Q4_K", "--out", dir.resolve("x.gguf").toString());
