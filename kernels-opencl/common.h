@@ -85,21 +85,28 @@ inline int q4_k_scale_min(global const uchar* s, int j, int which) {
     if (j < 4) return s[j + 4 * which] & 63;
     return which == 0 ? (s[j + 4] & 0x0F) | ((s[j - 4] >> 6) << 4) : (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
 }
+// Q4_K's and Q5_K's weight from its sub-block j's q: d * scale_j * q - dmin * min_j
+inline float qk_weight(global const uchar* blk, int j, int q) {
+    float d = vload_half(0, (global const half*) blk), dmin = vload_half(1, (global const half*) blk);
+    return d * q4_k_scale_min(blk + 4, j, 0) * q - dmin * q4_k_scale_min(blk + 4, j, 1);
+}
+// the dot of eight weights of sub-block j (their q) with xv: d * scale_j * (q . xv) - dmin * min_j * sum(xv)
+inline float qk_part_dot(global const uchar* blk, int j, uchar8 q, float8 xv) {
+    float d = vload_half(0, (global const half*) blk), dmin = vload_half(1, (global const half*) blk);
+    return d * q4_k_scale_min(blk + 4, j, 0) * sum8(convert_float8(q) * xv) - dmin * q4_k_scale_min(blk + 4, j, 1) * sum8(xv);
+}
+
 inline float weight_at_q4_k(global const uchar* row, int b, int i) {
     global const uchar* blk = row + (long) (b >> 3) * 144;
     int j = b & 7;
-    float d = vload_half(0, (global const half*) blk), dmin = vload_half(1, (global const half*) blk);
-    int q = (blk[16 + 32 * (j >> 1) + i] >> (4 * (j & 1))) & 0x0F;
-    return d * q4_k_scale_min(blk + 4, j, 0) * q - dmin * q4_k_scale_min(blk + 4, j, 1);
+    return qk_weight(blk, j, (blk[16 + 32 * (j >> 1) + i] >> (4 * (j & 1))) & 0x0F);
 }
 // part p of sub-block j: weights 8p..8p+7, eight consecutive bytes
 inline float part_dot_at_q4_k(global const uchar* row, int b, int p, global const float* x) {
     global const uchar* blk = row + (long) (b >> 3) * 144;
     int j = b & 7;
-    float d = vload_half(0, (global const half*) blk), dmin = vload_half(1, (global const half*) blk);
     uchar8 q = (vload8(0, blk + 16 + 32 * (j >> 1) + 8 * p) >> (uchar) (4 * (j & 1))) & (uchar) 0x0F;
-    float8 xv = vload8(p, x);
-    return d * q4_k_scale_min(blk + 4, j, 0) * sum8(convert_float8(q) * xv) - dmin * q4_k_scale_min(blk + 4, j, 1) * sum8(xv);
+    return qk_part_dot(blk, j, q, vload8(p, x));
 }
 
 // Q5_K super-block (176 bytes): Q4_K's header, then 32 bytes of fifth bits (bit j of byte i:
@@ -109,18 +116,14 @@ inline long row_bytes_q5_k(int cols) { return (long) (cols / 256) * 176; }
 inline float weight_at_q5_k(global const uchar* row, int b, int i) {
     global const uchar* blk = row + (long) (b >> 3) * 176;
     int j = b & 7;
-    float d = vload_half(0, (global const half*) blk), dmin = vload_half(1, (global const half*) blk);
-    int q = ((blk[48 + 32 * (j >> 1) + i] >> (4 * (j & 1))) & 0x0F) | (((blk[16 + i] >> j) & 1) << 4);
-    return d * q4_k_scale_min(blk + 4, j, 0) * q - dmin * q4_k_scale_min(blk + 4, j, 1);
+    return qk_weight(blk, j, ((blk[48 + 32 * (j >> 1) + i] >> (4 * (j & 1))) & 0x0F) | (((blk[16 + i] >> j) & 1) << 4));
 }
 inline float part_dot_at_q5_k(global const uchar* row, int b, int p, global const float* x) {
     global const uchar* blk = row + (long) (b >> 3) * 176;
     int j = b & 7;
-    float d = vload_half(0, (global const half*) blk), dmin = vload_half(1, (global const half*) blk);
     uchar8 q = (vload8(0, blk + 48 + 32 * (j >> 1) + 8 * p) >> (uchar) (4 * (j & 1))) & (uchar) 0x0F;
     q |= ((vload8(0, blk + 16 + 8 * p) >> (uchar) j) & (uchar) 1) << (uchar) 4;
-    float8 xv = vload8(p, x);
-    return d * q4_k_scale_min(blk + 4, j, 0) * sum8(convert_float8(q) * xv) - dmin * q4_k_scale_min(blk + 4, j, 1) * sum8(xv);
+    return qk_part_dot(blk, j, q, vload8(p, x));
 }
 
 // Q6_K super-block (210 bytes): 128 bytes of low 4 bits, 64 of high 2 bits, 16 int8 scales (one

@@ -44,25 +44,24 @@ public abstract class KernelParityContract {
     @ParameterizedTest
     @EnumSource(value = TensorType.class, names = {"Q4_0_X4", "Q4_K_X4", "Q5_K_X4", "Q6_K_I8", "Q4_K", "Q5_K", "Q6_K"}, mode = EnumSource.Mode.EXCLUDE) // Java-only layouts and types
     void matMul(TensorType type) {
-        WeightTensor w = RandomWeights.tensor("w", type, 72, DIM, 3);
-        F32Buffer out = new F32Buffer("out", CAP * 72L);
-        compare(DIM, out, Rows.ALL, g -> g.task(new Task.MatMul(w, x(), out, Rows.ALL)), new Step(0, 1), new Step(1, 12), new Step(13, 9));
-        F32Buffer last = new F32Buffer("last", 72);
-        compare(DIM, last, Rows.LAST, g -> g.task(new Task.MatMul(w, x(), last, Rows.LAST)), new Step(0, 5), new Step(5, 1));
+        compareMatMul(RandomWeights.tensor("w", type, 72, DIM, 3), new Step[] {new Step(0, 1), new Step(1, 12), new Step(13, 9)},
+                new Step(0, 5), new Step(5, 1));
+    }
+
+    /** w's matmul equals the Java backend's: all rows over {@code steps}, then the last row only over {@code lastSteps}. */
+    private void compareMatMul(WeightTensor w, Step[] steps, Step... lastSteps) {
+        F32Buffer x = new F32Buffer("x", (long) CAP * w.cols());
+        F32Buffer out = new F32Buffer("out", (long) CAP * w.rows());
+        compare(w.cols(), out, Rows.ALL, g -> g.task(new Task.MatMul(w, x, out, Rows.ALL)), steps);
+        F32Buffer last = new F32Buffer("last", w.rows());
+        compare(w.cols(), last, Rows.LAST, g -> g.task(new Task.MatMul(w, x, last, Rows.LAST)), lastSteps);
     }
 
     /** Rows and columns that fill no tile or lane group evenly: more blocks per row than a device's lanes, rows past a tile. */
     @ParameterizedTest
     @EnumSource(value = TensorType.class, names = {"Q4_0_X4", "Q4_K_X4", "Q5_K_X4", "Q6_K_I8", "Q4_K", "Q5_K", "Q6_K"}, mode = EnumSource.Mode.EXCLUDE)
     void matMulWiderThanOneTile(TensorType type) {
-        int cols = 37 * 32, rows = 130;
-        WeightTensor w = RandomWeights.tensor("w", type, rows, cols, 4);
-        F32Buffer x = new F32Buffer("x", (long) CAP * cols);
-        F32Buffer out = new F32Buffer("out", (long) CAP * rows);
-        BackendComparison.compare(JAVA, backend(), CAP, cols, out, Rows.ALL, g -> g.task(new Task.MatMul(w, x, out, Rows.ALL)),
-                new Step(0, 1), new Step(1, 12), new Step(13, 2));
-        F32Buffer last = new F32Buffer("last", rows);
-        BackendComparison.compare(JAVA, backend(), CAP, cols, last, Rows.LAST, g -> g.task(new Task.MatMul(w, x, last, Rows.LAST)),
+        compareMatMul(RandomWeights.tensor("w", type, 130, 37 * 32, 4), new Step[] {new Step(0, 1), new Step(1, 12), new Step(13, 2)},
                 new Step(0, 7));
     }
 
@@ -71,18 +70,11 @@ public abstract class KernelParityContract {
     @EnumSource(value = TensorType.class, names = {"Q4_K", "Q5_K", "Q6_K"})
     void kQuantMatMulAndEmbed(TensorType type) {
         org.junit.jupiter.api.Assumptions.assumeTrue(hasKQuantKernels(), "no K-quant kernels on this backend");
-        int cols = 3 * 256, rows = 70;
-        WeightTensor w = RandomWeights.tensor("w", type, rows, cols, 4);
-        F32Buffer x = new F32Buffer("x", (long) CAP * cols);
-        F32Buffer out = new F32Buffer("out", (long) CAP * rows);
-        BackendComparison.compare(JAVA, backend(), CAP, cols, out, Rows.ALL, g -> g.task(new Task.MatMul(w, x, out, Rows.ALL)),
-                new Step(0, 1), new Step(1, 12), new Step(13, 5));
-        F32Buffer last = new F32Buffer("last", rows);
-        BackendComparison.compare(JAVA, backend(), CAP, cols, last, Rows.LAST, g -> g.task(new Task.MatMul(w, x, last, Rows.LAST)),
+        compareMatMul(RandomWeights.tensor("w", type, 70, 3 * 256, 4), new Step[] {new Step(0, 1), new Step(1, 12), new Step(13, 5)},
                 new Step(0, 7));
         WeightTensor table = RandomWeights.tensor("emb", type, 50, 256, 5);
         F32Buffer e = new F32Buffer("e", (long) CAP * 256);
-        BackendComparison.compare(JAVA, backend(), CAP, 256, e, Rows.ALL, g -> g.task(new Task.Embed(g.ints("tokens", CAP), table, e)), new Step(0, 7));
+        compare(256, e, Rows.ALL, g -> g.task(new Task.Embed(g.ints("tokens", CAP), table, e)), new Step(0, 7));
     }
 
     @ParameterizedTest

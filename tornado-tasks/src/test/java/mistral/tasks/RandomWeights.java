@@ -4,10 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
 import mistral.tasks.graph.WeightTensor;
-import mistral.tasks.kernels.Q4_0X4;
-import mistral.tasks.kernels.Q4_KX4;
-import mistral.tasks.kernels.Q5_KX4;
-import mistral.tasks.kernels.Q6_KI8;
+import mistral.tasks.java.JavaBackend;
 import mistral.tasks.kernels.Quantize;
 
 /** Random tensors for kernel tests. */
@@ -21,31 +18,19 @@ public final class RandomWeights {
         return a;
     }
 
-    /** The Java backend's layouts (Q4_0_X4, Q4_K_X4, Q6_K_I8) are quantized in their file type and regrouped, as the backend does at load. */
+    /** The Java backend's layouts (Q4_0_X4, Q4_K_X4, Q5_K_X4, Q6_K_I8) come from their file type through the backend's own load step. */
     public static WeightTensor tensor(String name, TensorType type, int rows, int cols, long seed) {
-        if (type == TensorType.Q4_0_X4) {
-            WeightTensor q4 = tensor(name, TensorType.Q4_0, rows, cols, seed);
-            MemorySegment seg = Arena.ofAuto().allocate((long) rows * type.bytesFor(cols), 16);
-            Q4_0X4.regroup(q4.data(), seg, 0, rows, cols);
-            return new WeightTensor(name, type, rows, cols, seg);
-        }
-        if (type == TensorType.Q4_K_X4) {
-            WeightTensor q4k = tensor(name, TensorType.Q4_K, rows, cols, seed);
-            MemorySegment seg = Arena.ofAuto().allocate((long) rows * type.bytesFor(cols), 16);
-            Q4_KX4.regroup(q4k.data(), seg, 0, rows, cols);
-            return new WeightTensor(name, type, rows, cols, seg);
-        }
-        if (type == TensorType.Q5_K_X4) {
-            WeightTensor q5k = tensor(name, TensorType.Q5_K, rows, cols, seed);
-            MemorySegment seg = Arena.ofAuto().allocate((long) rows * type.bytesFor(cols), 16);
-            Q5_KX4.regroup(q5k.data(), seg, 0, rows, cols);
-            return new WeightTensor(name, type, rows, cols, seg);
-        }
-        if (type == TensorType.Q6_K_I8) {
-            WeightTensor q6k = tensor(name, TensorType.Q6_K, rows, cols, seed);
-            MemorySegment seg = Arena.ofAuto().allocate((long) rows * type.bytesFor(cols), 16);
-            Q6_KI8.regroup(q6k.data(), seg, 0, rows, cols);
-            return new WeightTensor(name, type, rows, cols, seg);
+        TensorType file = switch (type) {
+            case Q4_0_X4 -> TensorType.Q4_0;
+            case Q4_K_X4 -> TensorType.Q4_K;
+            case Q5_K_X4 -> TensorType.Q5_K;
+            case Q6_K_I8 -> TensorType.Q6_K;
+            default -> type;
+        };
+        if (file != type) {
+            WeightTensor prepared = new JavaBackend(1, false).prepare(tensor(name, file, rows, cols, seed), Arena.ofAuto());
+            if (prepared.type() != type) throw new IllegalStateException(file + " was prepared as " + prepared.type() + ", not " + type);
+            return prepared;
         }
         float[] w = floats(new Random(seed), rows * cols, 0.5f);
         MemorySegment seg = Arena.ofAuto().allocate((long) rows * type.bytesFor(cols), 16);

@@ -20,7 +20,7 @@ import mistral.tasks.kernels.ReferenceKernels;
 final class JavaKernels {
     private final ParallelFor parallel;
     private final ThreadLocal<float[]> rowScratch = ThreadLocal.withInitial(() -> new float[0]);
-    /** Block sums of the activation for Q4_0 and Q4_K decode; matmuls run one at a time, so one array serves. */
+    /** Block sums of the activation for the decode kernels that need them; matmuls run one at a time, so one array serves. */
     private float[] blockSums = new float[0];
     private final GroupedAttention attention = new GroupedAttention();
 
@@ -126,7 +126,7 @@ final class JavaKernels {
         }
     }
 
-    /** Sums of x over each 32-block (the offsets of Q4_0 and the mins of Q4_K come out through them). */
+    /** Sums of x over each 32-block (Q4_0's offset and the K-quants' mins come out through them). */
     private float[] xBlockSums(float[] x, int xOff, int cols) {
         if (blockSums.length < cols / 32) blockSums = new float[cols / 32];
         return Q4_0MatVec.blockSums(x, xOff, cols, blockSums);

@@ -36,62 +36,48 @@ public final class KQuants {
                           : (u8(w, s + j + 4) >> 4) | ((u8(w, s + j) >> 6) << 4);
     }
 
-    /** One Q4_K super-block at byte b into dst[o..o+256). */
-    public static void dequantizeQ4K(MemorySegment w, long b, float[] dst, int o) {
-        float d = Float.float16ToFloat(w.get(SHORT, b)), dmin = Float.float16ToFloat(w.get(SHORT, b + 2));
-        long scales = b + 4, qs = b + 16;
-        for (int c = 0; c < 4; c++) {
-            float d1 = d * scaleOrMin(w, scales, 2 * c, 0), m1 = dmin * scaleOrMin(w, scales, 2 * c, 1);
-            float d2 = d * scaleOrMin(w, scales, 2 * c + 1, 0), m2 = dmin * scaleOrMin(w, scales, 2 * c + 1, 1);
-            for (int l = 0; l < 32; l++) {
-                int q = u8(w, qs + 32L * c + l);
-                dst[o + 64 * c + l] = d1 * (q & 0xF) - m1;
-                dst[o + 64 * c + 32 + l] = d2 * (q >> 4) - m2;
-            }
-        }
+    /** q (0..15) of weight i (0..255) of the Q4_K super-block at byte b: sub-block i / 32 is a nibble of bytes 32 (j / 2).. */
+    public static int q4K(MemorySegment w, long b, int i) {
+        int j = i / 32, l = i % 32;
+        return (u8(w, b + 16 + 32L * (j / 2) + l) >> (4 * (j % 2))) & 0xF;
     }
 
-    /** One Q5_K super-block at byte b into dst[o..o+256). */
-    public static void dequantizeQ5K(MemorySegment w, long b, float[] dst, int o) {
-        float d = Float.float16ToFloat(w.get(SHORT, b)), dmin = Float.float16ToFloat(w.get(SHORT, b + 2));
-        long scales = b + 4, qh = b + 16, qs = b + 48;
-        for (int c = 0; c < 4; c++) {
-            float d1 = d * scaleOrMin(w, scales, 2 * c, 0), m1 = dmin * scaleOrMin(w, scales, 2 * c, 1);
-            float d2 = d * scaleOrMin(w, scales, 2 * c + 1, 0), m2 = dmin * scaleOrMin(w, scales, 2 * c + 1, 1);
-            for (int l = 0; l < 32; l++) {
-                int q = u8(w, qs + 32L * c + l), h = u8(w, qh + l);
-                dst[o + 64 * c + l] = d1 * ((q & 0xF) + ((h >> (2 * c)) & 1) * 16) - m1;
-                dst[o + 64 * c + 32 + l] = d2 * ((q >> 4) + ((h >> (2 * c + 1)) & 1) * 16) - m2;
-            }
-        }
+    /** q (0..31) of weight i of the Q5_K super-block at byte b: Q4_K's nibble (at byte 48..) plus bit j of qh[l]. */
+    public static int q5K(MemorySegment w, long b, int i) {
+        int j = i / 32, l = i % 32;
+        return ((u8(w, b + 48 + 32L * (j / 2) + l) >> (4 * (j % 2))) & 0xF) | (((u8(w, b + 16 + l) >> j) & 1) << 4);
     }
 
-    /** One Q6_K super-block at byte b into dst[o..o+256). */
-    public static void dequantizeQ6K(MemorySegment w, long b, float[] dst, int o) {
-        float d = Float.float16ToFloat(w.get(SHORT, b + 208));
-        for (int half = 0; half < 2; half++) {
-            long ql = b + 64L * half, qh = b + 128 + 32L * half, sc = b + 192 + 8L * half;
-            int y = o + 128 * half;
-            for (int l = 0; l < 32; l++) {
-                int is = l / 16, h = u8(w, qh + l);
-                int q1 = ((u8(w, ql + l) & 0xF) | ((h & 3) << 4)) - 32;
-                int q2 = ((u8(w, ql + l + 32) & 0xF) | (((h >> 2) & 3) << 4)) - 32;
-                int q3 = ((u8(w, ql + l) >> 4) | (((h >> 4) & 3) << 4)) - 32;
-                int q4 = ((u8(w, ql + l + 32) >> 4) | (((h >> 6) & 3) << 4)) - 32;
-                dst[y + l] = d * w.get(ValueLayout.JAVA_BYTE, sc + is) * q1;
-                dst[y + l + 32] = d * w.get(ValueLayout.JAVA_BYTE, sc + is + 2) * q2;
-                dst[y + l + 64] = d * w.get(ValueLayout.JAVA_BYTE, sc + is + 4) * q3;
-                dst[y + l + 96] = d * w.get(ValueLayout.JAVA_BYTE, sc + is + 6) * q4;
-            }
-        }
-    }
-
-    /** q - 32 of weight i (0..255) of the Q6_K super-block at byte b, as in {@link #dequantizeQ6K}. */
+    /** q - 32 of weight i of the Q6_K super-block at byte b: low 4 bits from ql, high 2 from qh (see the class comment). */
     public static int q6K(MemorySegment w, long b, int i) {
         int half = i / 128, l = i % 32, group = (i % 128) / 32;
         int low = (u8(w, b + 64L * half + 32 * (group & 1) + l) >> (4 * (group >> 1))) & 0xF;
         int high = (u8(w, b + 128 + 32L * half + l) >> (2 * group)) & 3;
         return (low | (high << 4)) - 32;
+    }
+
+    /** One Q4_K super-block at byte b into dst[o..o+256): (d * scale_j) * q - dmin * min_j, ggml's operations. */
+    public static void dequantizeQ4K(MemorySegment w, long b, float[] dst, int o) {
+        float d = Float.float16ToFloat(w.get(SHORT, b)), dmin = Float.float16ToFloat(w.get(SHORT, b + 2));
+        for (int j = 0; j < 8; j++) {
+            float step = d * scaleOrMin(w, b + 4, j, 0), offset = dmin * scaleOrMin(w, b + 4, j, 1);
+            for (int i = 32 * j; i < 32 * j + 32; i++) dst[o + i] = step * q4K(w, b, i) - offset;
+        }
+    }
+
+    /** One Q5_K super-block at byte b into dst[o..o+256), as Q4_K with 5-bit q. */
+    public static void dequantizeQ5K(MemorySegment w, long b, float[] dst, int o) {
+        float d = Float.float16ToFloat(w.get(SHORT, b)), dmin = Float.float16ToFloat(w.get(SHORT, b + 2));
+        for (int j = 0; j < 8; j++) {
+            float step = d * scaleOrMin(w, b + 4, j, 0), offset = dmin * scaleOrMin(w, b + 4, j, 1);
+            for (int i = 32 * j; i < 32 * j + 32; i++) dst[o + i] = step * q5K(w, b, i) - offset;
+        }
+    }
+
+    /** One Q6_K super-block at byte b into dst[o..o+256): d * scale[i / 16] * (q - 32), ggml's operations. */
+    public static void dequantizeQ6K(MemorySegment w, long b, float[] dst, int o) {
+        float d = Float.float16ToFloat(w.get(SHORT, b + 208));
+        for (int i = 0; i < QK; i++) dst[o + i] = d * w.get(ValueLayout.JAVA_BYTE, b + 192 + i / 16) * q6K(w, b, i);
     }
 
     /** The 8 sub-blocks' steps d * sc[j] and offsets dmin * m[j] of a Q4_K or Q5_K super-block. */

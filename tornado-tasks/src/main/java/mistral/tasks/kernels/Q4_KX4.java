@@ -33,11 +33,8 @@ public final class Q4_KX4 {
                     long out = r * dstRow + (long) GROUP_BYTES * (2 * sb + g);
                     for (int b = 0; b < 4; b++) {
                         int j = 4 * g + b;
-                        long qs = in + 16 + 32L * (j / 2);
-                        int shift = 4 * (j % 2);
                         for (int i = 0; i < 16; i++) {
-                            int lo = ((src.get(ValueLayout.JAVA_BYTE, qs + i) & 0xFF) >> shift) & 0x0F;
-                            int hi = ((src.get(ValueLayout.JAVA_BYTE, qs + i + 16) & 0xFF) >> shift) & 0x0F;
+                            int lo = KQuants.q4K(src, in, 32 * j + i), hi = KQuants.q4K(src, in, 32 * j + i + 16);
                             dst.set(ValueLayout.JAVA_BYTE, out + 4L * i + b, (byte) (lo | (hi << 4)));
                         }
                         dst.set(DequantLayouts.FLOAT, out + SCALES + 4L * b, d * KQuants.scaleOrMin(src, in + 4, j, 0));

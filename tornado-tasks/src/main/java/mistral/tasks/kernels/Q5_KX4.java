@@ -35,7 +35,7 @@ public final class Q5_KX4 {
                     for (int b = 0; b < 4; b++) {
                         int j = 4 * g + b;
                         for (int i = 0; i < 16; i++) {
-                            int lo = q5(src, in, j, i), hi = q5(src, in, j, i + 16);
+                            int lo = KQuants.q5K(src, in, 32 * j + i), hi = KQuants.q5K(src, in, 32 * j + i + 16);
                             dst.set(ValueLayout.JAVA_BYTE, out + 4L * i + b, (byte) ((lo & 0xF) | ((hi & 0xF) << 4)));
                             int fifth = (dst.get(ValueLayout.JAVA_BYTE, out + FIFTH + i) & 0xFF) | ((lo >> 4) << (2 * b)) | ((hi >> 4) << (2 * b + 1));
                             dst.set(ValueLayout.JAVA_BYTE, out + FIFTH + i, (byte) fifth);
@@ -46,13 +46,6 @@ public final class Q5_KX4 {
                 }
             }
         }
-    }
-
-    /** The 5-bit q of weight l of sub-block j of the Q5_K super-block at byte b. */
-    private static int q5(MemorySegment w, long b, int j, int l) {
-        int nibble = ((w.get(ValueLayout.JAVA_BYTE, b + 48 + 32L * (j / 2) + l) & 0xFF) >> (4 * (j % 2))) & 0xF;
-        int fifth = ((w.get(ValueLayout.JAVA_BYTE, b + 16 + l) & 0xFF) >> j) & 1;
-        return nibble | (fifth << 4);
     }
 
     /** Reference dequantization of one regrouped row: the same floats as {@link KQuants#dequantizeQ5K}. */
