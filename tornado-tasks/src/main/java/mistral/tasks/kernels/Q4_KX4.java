@@ -26,22 +26,35 @@ public final class Q4_KX4 {
         long srcRow = TensorType.Q4_K.bytesFor(cols), dstRow = TensorType.Q4_K_X4.bytesFor(cols);
         for (long r = firstRow; r < firstRow + rows; r++) {
             for (int sb = 0; sb < cols / KQuants.QK; sb++) {
-                long in = r * srcRow + (long) TensorType.Q4_K.blockBytes * sb;
-                float d = Float.float16ToFloat(src.get(DequantLayouts.SHORT, in));
-                float dmin = Float.float16ToFloat(src.get(DequantLayouts.SHORT, in + 2));
                 for (int g = 0; g < 2; g++) {
-                    long out = r * dstRow + (long) GROUP_BYTES * (2 * sb + g);
-                    for (int b = 0; b < 4; b++) {
-                        int j = 4 * g + b;
-                        for (int i = 0; i < 16; i++) {
-                            int lo = KQuants.q4K(src, in, 32 * j + i), hi = KQuants.q4K(src, in, 32 * j + i + 16);
-                            dst.set(ValueLayout.JAVA_BYTE, out + 4L * i + b, (byte) (lo | (hi << 4)));
-                        }
-                        dst.set(DequantLayouts.FLOAT, out + SCALES + 4L * b, d * KQuants.scaleOrMin(src, in + 4, j, 0));
-                        dst.set(DequantLayouts.FLOAT, out + MINS + 4L * b, dmin * KQuants.scaleOrMin(src, in + 4, j, 1));
-                    }
+                    writeGroup(src, r * srcRow + (long) TensorType.Q4_K.blockBytes * sb, g, KQuants::q4K, dst,
+                            r * dstRow + (long) GROUP_BYTES * (2 * sb + g), SCALES, MINS);
                 }
             }
+        }
+    }
+
+    /** How a K-quant super-block's q of weight i is read ({@link KQuants#q4K}, {@link KQuants#q5K}). */
+    interface QReader {
+        int q(MemorySegment w, long superBlock, int i);
+    }
+
+    /**
+     * Group g (sub-blocks 4g..4g+3) of the Q4_K/Q5_K super-block at {@code in}, written at {@code out}:
+     * the low 4 bits of each q interleaved as described above, then the sub-blocks' scales and mins as
+     * floats at out + scales and out + mins. Shared with {@link Q5_KX4}, which adds the fifth bits.
+     */
+    static void writeGroup(MemorySegment src, long in, int g, QReader q, MemorySegment dst, long out, int scales, int mins) {
+        float d = Float.float16ToFloat(src.get(DequantLayouts.SHORT, in));
+        float dmin = Float.float16ToFloat(src.get(DequantLayouts.SHORT, in + 2));
+        for (int b = 0; b < 4; b++) {
+            int j = 4 * g + b;
+            for (int i = 0; i < 16; i++) {
+                int lo = q.q(src, in, 32 * j + i) & 0x0F, hi = q.q(src, in, 32 * j + i + 16) & 0x0F;
+                dst.set(ValueLayout.JAVA_BYTE, out + 4L * i + b, (byte) (lo | (hi << 4)));
+            }
+            dst.set(DequantLayouts.FLOAT, out + scales + 4L * b, d * KQuants.scaleOrMin(src, in + 4, j, 0));
+            dst.set(DequantLayouts.FLOAT, out + mins + 4L * b, dmin * KQuants.scaleOrMin(src, in + 4, j, 1));
         }
     }
 

@@ -27,21 +27,13 @@ public final class Q5_KX4 {
         for (long r = firstRow; r < firstRow + rows; r++) {
             for (int sb = 0; sb < cols / KQuants.QK; sb++) {
                 long in = r * srcRow + (long) TensorType.Q5_K.blockBytes * sb;
-                float d = Float.float16ToFloat(src.get(DequantLayouts.SHORT, in));
-                float dmin = Float.float16ToFloat(src.get(DequantLayouts.SHORT, in + 2));
                 for (int g = 0; g < 2; g++) {
                     long out = r * dstRow + (long) GROUP_BYTES * (2 * sb + g);
-                    for (int i = 0; i < 16; i++) dst.set(ValueLayout.JAVA_BYTE, out + FIFTH + i, (byte) 0);
-                    for (int b = 0; b < 4; b++) {
-                        int j = 4 * g + b;
-                        for (int i = 0; i < 16; i++) {
-                            int lo = KQuants.q5K(src, in, 32 * j + i), hi = KQuants.q5K(src, in, 32 * j + i + 16);
-                            dst.set(ValueLayout.JAVA_BYTE, out + 4L * i + b, (byte) ((lo & 0xF) | ((hi & 0xF) << 4)));
-                            int fifth = (dst.get(ValueLayout.JAVA_BYTE, out + FIFTH + i) & 0xFF) | ((lo >> 4) << (2 * b)) | ((hi >> 4) << (2 * b + 1));
-                            dst.set(ValueLayout.JAVA_BYTE, out + FIFTH + i, (byte) fifth);
-                        }
-                        dst.set(DequantLayouts.FLOAT, out + SCALES + 4L * b, d * KQuants.scaleOrMin(src, in + 4, j, 0));
-                        dst.set(DequantLayouts.FLOAT, out + MINS + 4L * b, dmin * KQuants.scaleOrMin(src, in + 4, j, 1));
+                    Q4_KX4.writeGroup(src, in, g, KQuants::q5K, dst, out, SCALES, MINS);
+                    for (int i = 0; i < 16; i++) {
+                        int fifths = 0;
+                        for (int p = 0; p < 8; p++) fifths |= (KQuants.q5K(src, in, 32 * (4 * g + p / 2) + i + 16 * (p % 2)) >> 4) << p;
+                        dst.set(ValueLayout.JAVA_BYTE, out + FIFTH + i, (byte) fifths);
                     }
                 }
             }
