@@ -6,9 +6,17 @@ import mistral.tasks.TensorType;
 import mistral.tasks.kernels.Dequant;
 import mistral.tasks.kernels.DequantLayouts;
 
-/** Vectorized row dequantization for the prefill matmul. */
+/**
+ * Vectorized row dequantization for the prefill matmul. Q4_0_X4 rows come out in the layout's
+ * lane order, so the matmul multiplies them with x permuted the same way ({@link #inLaneOrder}).
+ */
 final class FastDequant {
     private FastDequant() {
+    }
+
+    /** Whether {@link #row} writes this type's rows in Q4_0_X4's lane order rather than the file's. */
+    static boolean inLaneOrder(TensorType type) {
+        return type == TensorType.Q4_0_X4;
     }
 
     static void row(TensorType type, MemorySegment w, long off, int cols, float[] dst, int dstOff) {
@@ -20,7 +28,7 @@ final class FastDequant {
             case BF16 -> BF16MatVec.dequantize(w, off, cols, dst, dstOff);
             case Q8_0 -> Q8_0MatVec.dequantize(w, off, cols, dst, dstOff);
             case Q4_0 -> Q4_0MatVec.dequantize(w, off, cols, dst, dstOff);
-            case Q4_0_X4 -> Q4_0X4MatVec.dequantize(w, off, cols, dst, dstOff);
+            case Q4_0_X4 -> Q4_0X4MatVec.dequantizeLaneOrder(w, off, cols, dst, dstOff);
             case Q4_K -> Q4_KMatVec.dequantize(w, off, cols, dst, dstOff);
             case Q4_K_X4 -> Q4_KX4MatVec.dequantize(w, off, cols, dst, dstOff);
             case Q5_K, Q6_K -> Dequant.row(type, w, off, cols, dst, dstOff);

@@ -1,6 +1,8 @@
 package mistral.tasks.java;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import mistral.tasks.TensorType;
@@ -8,6 +10,7 @@ import mistral.tasks.graph.KvCacheLayer;
 import mistral.tasks.graph.Step;
 import mistral.tasks.graph.Task;
 import mistral.tasks.graph.WeightTensor;
+import mistral.tasks.kernels.Q4_0X4;
 import mistral.tasks.kernels.ReferenceKernels;
 
 /**
@@ -22,6 +25,9 @@ final class JavaKernels {
     private final ThreadLocal<float[]> rowScratch = ThreadLocal.withInitial(() -> new float[0]);
     /** Block sums of the activation for the decode kernels that need them; matmuls run one at a time, so one array serves. */
     private float[] blockSums = new float[0];
+    /** x in {@link Q4_0X4}'s lane order, in a 64-byte aligned segment, and the array it is gathered in. */
+    private MemorySegment permuted = MemorySegment.NULL;
+    private float[] permutedArray = new float[0], permutedRows = new float[0];
     private final GroupedAttention attention = new GroupedAttention();
 
     JavaKernels(ParallelFor parallel) {
@@ -40,11 +46,23 @@ final class JavaKernels {
         int first = rows == Task.Rows.LAST ? s.n() - 1 : 0;
         int n = s.n() - first;
         int cols = w.cols();
-        long rowBytes = w.rowBytes();
         if (n == 1) {
             matVec(w, x, first * cols, out);
             return;
         }
+        float[] xs = x;
+        int xFirst = first;
+        if (FastDequant.inLaneOrder(w.type())) {
+            xs = permutedRows(x, first, n, cols);
+            xFirst = 0;
+        }
+        gemm(w, xs, xFirst, n, out);
+    }
+
+    /** out = w . x for n tokens of x from token {@code first}: blocks of rows dequantized once, four rows by four tokens per tile. */
+    private void gemm(WeightTensor w, float[] x, int first, int n, float[] out) {
+        int cols = w.cols();
+        long rowBytes = w.rowBytes();
         int blocks = (w.rows() + ROW_BLOCK - 1) / ROW_BLOCK;
         parallel.range(blocks, 1, (start, end) -> {
             float[] rowsScratch = scratch(ROW_BLOCK * cols);
@@ -80,7 +98,7 @@ final class JavaKernels {
         int cols = w.cols();
         long rowBytes = w.rowBytes();
         MemorySegment m = w.data();
-        boolean quads = Q4_0X4MatVec.prefersRowQuads(cols);
+        boolean quads = Simd.xOutgrowsL1(cols);
         switch (w.type()) {
             case Q4_0 -> {
                 float[] sums = xBlockSums(x, xOff, cols);
@@ -101,8 +119,8 @@ final class JavaKernels {
                 });
             }
             case Q4_0_X4 -> {
-                if (quads) parallel.range(w.rows(), 16, (start, end) -> Q4_0X4MatVec.matVecRowQuads(m, rowBytes, start, end, x, xOff, cols, out));
-                else parallel.range(w.rows(), 16, (start, end) -> Q4_0X4MatVec.matVec(m, rowBytes, start, end, x, xOff, cols, out));
+                MemorySegment xp = permuted(x, xOff, cols);
+                parallel.range(w.rows(), 16, (start, end) -> Q4_0X4MatVec.matVec(m, cols, start, end, xp, out));
             }
             case Q4_K_X4 -> {
                 if (quads) {
@@ -130,6 +148,28 @@ final class JavaKernels {
     private float[] xBlockSums(float[] x, int xOff, int cols) {
         if (blockSums.length < cols / 32) blockSums = new float[cols / 32];
         return Q4_0MatVec.blockSums(x, xOff, cols, blockSums);
+    }
+
+    /**
+     * x in {@link Q4_0X4}'s lane order, 64-byte aligned (a heap array's alignment is whatever the
+     * allocation gave: 512-bit loads straddling cache lines halved the matvec's speed in the runs
+     * where it landed so). Matmuls run one at a time, so one segment serves.
+     */
+    private MemorySegment permuted(float[] x, int xOff, int cols) {
+        if (permutedArray.length < cols) {
+            permutedArray = new float[cols];
+            permuted = Arena.ofAuto().allocate(4L * cols, 64);
+        }
+        Q4_0X4.permute(x, xOff, cols, permutedArray, 0);
+        MemorySegment.copy(permutedArray, 0, permuted, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, cols);
+        return permuted;
+    }
+
+    /** n rows of x from row first, each in {@link Q4_0X4}'s lane order. */
+    private float[] permutedRows(float[] x, int first, int n, int cols) {
+        if (permutedRows.length < n * cols) permutedRows = new float[n * cols];
+        for (int t = 0; t < n; t++) Q4_0X4.permute(x, (first + t) * cols, cols, permutedRows, t * cols);
+        return permutedRows;
     }
 
     private float[] scratch(int n) {

@@ -1,12 +1,13 @@
 package mistral.tasks.java;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import mistral.tasks.TensorType;
+import mistral.tasks.kernels.Q4_0X4;
 
 import static mistral.tasks.java.Simd.F;
 import static mistral.tasks.kernels.Q4_0X4.GROUP;
@@ -15,95 +16,60 @@ import static mistral.tasks.kernels.Q4_0X4.SCALES;
 
 /**
  * Matvec over regrouped Q4_0 ({@link mistral.tasks.kernels.Q4_0X4}: per 128 weights, 64 bytes of
- * byte-interleaved quants and 4 float scales). Nibble k of the 32-bit lanes is 16 (or 8) consecutive
- * weights, so a weight vector is one shift and one table lookup: the lanes index a 16-entry table of
- * (q - 8) as floats, which replaces mask, convert and the -8 offset (vpermi2ps uses only the low
- * index bits, and the Vector API's two-table selectFrom wraps the index the same way).
- * Measured on 14336 x 4096 matrices in DRAM, side by side in one process on this project's 2-vCPU
- * AVX-512 VM: 1.24 ns per 32-weight block on one thread against 1.74 ns for {@link Q4_0MatVec}
- * on the file's layout; 0.67 against 1.00 ns on two. Without AVX-512 the lookup is not a single
- * instruction, so 256-bit vectors mask and convert instead (tested with -XX:UseAVX=2).
+ * quants whose nibble k of every 32-bit lane is one 16-weight vector, and 4 float scales) against
+ * the activation in the same order ({@link mistral.tasks.kernels.Q4_0X4#permute}). A weight vector
+ * is one shift and one table lookup: the lanes index a 16-entry table of (q - 8) as floats, which
+ * replaces mask, convert and the -8 offset (vpermi2ps uses only the low index bits, and the Vector
+ * API's two-table selectFrom wraps the index the same way). The group's 8 products are summed
+ * before one FMA with the scales spread over the lanes (lane i: block i / 4).
+ * Measured on this project's 2-vCPU AVX-512 VM, x 64-byte aligned for both, one process: 14336 x
+ * 4096 from DRAM 1.0 ns per 32-weight block on one thread and 0.50 on two, against 1.85 and 0.92
+ * for the previous layout (byte-interleaved blocks, one scale FMA per block).
+ * Without AVX-512 the lookup is not a single instruction, so 256-bit vectors mask and convert
+ * instead (tested with -XX:UseAVX=2).
  */
 final class Q4_0X4MatVec {
-    private static final ValueLayout.OfFloat SCALE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final VectorSpecies<Integer> I = Simd.WIDE ? IntVector.SPECIES_512 : IntVector.SPECIES_256;
     /** Table halves for selectFrom(lo, hi): the index wraps modulo 2 x lanes. */
     private static final IntVector LO, HI;
+    /**
+     * Indexes that spread the scales in the last lanes of a vector over all lanes, scale s to lanes
+     * 4s..4s+3: 512 bits take the group's 4 scales from lanes 12-15, 256 bits a half group's 2 from
+     * lanes 6-7. A two-table selectFrom, as the lookups: C2 compiled a rearrange by a constant
+     * shuffle to slow code in some runs.
+     */
+    private static final IntVector SPREAD;
 
     static {
         int[] t = new int[32];
         for (int i = 0; i < 32; i++) t[i] = Float.floatToRawIntBits((i % 16) - 8);
         LO = IntVector.fromArray(I, t, 0);
         HI = I.length() == 16 ? LO : IntVector.fromArray(I, t, I.length());
+        int n = I.length(), scales = n / 4;
+        SPREAD = IntVector.fromArray(I, java.util.stream.IntStream.range(0, n).map(i -> n - scales + i / 4).toArray(), 0);
     }
 
     private Q4_0X4MatVec() {
     }
 
-    private static float dot(MemorySegment w, long off, float[] x, int xOff, int cols) {
-        return Simd.WIDE ? dot512(w, off, x, xOff, cols) : dot256(w, off, x, xOff, cols);
-    }
-
-    /** Columns from which x (4 bytes each) no longer fits a 32 KiB L1 data cache. */
-    static final int L1_COLS = 8192;
-
     /**
-     * Whether {@link #matVecRowQuads} is the faster kernel: where x outgrows L1, four rows at a
-     * time, so each x vector loaded serves all four. The 4096 x 14336 FFN-down matrix (x = 56 KiB)
-     * ran at 1.25 ns per block one row at a time, 0.93 two at a time and 0.78-0.84 four at a time
-     * (eight: past C2's inlining budget, 3.7). With x in L1 four rows at a time is no faster than
-     * one (0.70 against 0.67-0.75 on the 14336 x 4096 matrices). Splitting the columns into
-     * L1-sized blocks instead measured slower than all of them (1.5 ns).
+     * out[r] = row r . x for rows [start, end), one row at a time and, for rows wider than
+     * {@link mistral.tasks.kernels.Q4_0X4#COLUMN_BLOCK}, one column block at a time (x's block stays
+     * in L1 while the rows stream by). xp is x in the layout's order
+     * ({@link mistral.tasks.kernels.Q4_0X4#permute}), 64-byte aligned: a 512-bit load of x that
+     * straddles two cache lines made the whole matvec 2.3x slower, in the runs where a heap array
+     * happened to land so.
      */
-    static boolean prefersRowQuads(int cols) {
-        return Simd.WIDE && cols >= L1_COLS;
-    }
-
-    /**
-     * out[r] = row r . x for rows [start, end), one row at a time. Callers pick this or
-     * {@link #matVecRowQuads} per matrix and never call both from one place: C2 would inline both
-     * kernels into one method, past its node budget, and leave Vector API calls out of line
-     * (measured: 4x slower).
-     */
-    static void matVec(MemorySegment w, long rowBytes, int start, int end, float[] x, int xOff, int cols, float[] out) {
-        for (int r = start; r < end; r++) out[r] = dot(w, r * rowBytes, x, xOff, cols);
-    }
-
-    /** As {@link #matVec}, four rows at a time (512-bit vectors only); the last rows of a range one at a time. */
-    static void matVecRowQuads(MemorySegment w, long rowBytes, int start, int end, float[] x, int xOff, int cols, float[] out) {
-        for (int r = start; r < end; ) {
-            int n = end - r >= 4 ? 4 : 1; // one call site, so C2 inlines the kernel once
-            dot512x4(w, r * rowBytes, n == 4 ? rowBytes : 0, x, xOff, cols, out, r, r + n - 1);
-            r += n;
+    static void matVec(MemorySegment w, int cols, int start, int end, MemorySegment xp, float[] out) {
+        long rows = Q4_0X4.rows(w, cols);
+        for (int c = 0; c < cols; c += Q4_0X4.COLUMN_BLOCK) {
+            int n = Math.min(Q4_0X4.COLUMN_BLOCK, cols - c);
+            long rowBytes = TensorType.Q4_0_X4.bytesFor(n), block = Q4_0X4.groupOffset(rows, cols, 0, c / GROUP);
+            for (int r = start; r < end; r++) {
+                float d = Simd.WIDE ? dot512(w, block + r * rowBytes, xp, c, n) : dot256(w, block + r * rowBytes, xp, c, n);
+                out[r] = c == 0 ? d : out[r] + d;
+            }
         }
-    }
-
-    /**
-     * Rows at off, off + rowBytes, ... (four) into out[r..last]; one block of each per iteration.
-     * With rowBytes = 0 and last = r it computes one row.
-     */
-    private static void dot512x4(MemorySegment w, long off, long rowBytes, float[] x, int xOff, int cols, float[] out, int r, int last) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int b = 0; b < cols / 32; b++) {
-            long g = off + GROUP_BYTES * (b >> 2);
-            int shift = 8 * (b & 3);
-            int xo = xOff + 32 * b;
-            FloatVector lo = FloatVector.fromArray(F, x, xo), hi = FloatVector.fromArray(F, x, xo + 16);
-            a0 = block(w, g, b, shift, lo, hi, a0);
-            a1 = block(w, g + rowBytes, b, shift, lo, hi, a1);
-            a2 = block(w, g + 2 * rowBytes, b, shift, lo, hi, a2);
-            a3 = block(w, g + 3 * rowBytes, b, shift, lo, hi, a3);
-        }
-        out[r] = a0.reduceLanes(VectorOperators.ADD);
-        out[Math.min(r + 1, last)] = a1.reduceLanes(VectorOperators.ADD);
-        out[Math.min(r + 2, last)] = a2.reduceLanes(VectorOperators.ADD);
-        out[Math.min(r + 3, last)] = a3.reduceLanes(VectorOperators.ADD);
-    }
-
-    /** acc + scale x (block b of the group at g) . (lo, hi): the block's 32 weights are nibbles shift/4 and shift/4 + 1. */
-    private static FloatVector block(MemorySegment w, long g, int b, int shift, FloatVector lo, FloatVector hi, FloatVector acc) {
-        IntVector v = IntVector.fromMemorySegment(I, w, g, ByteOrder.LITTLE_ENDIAN).lanewise(VectorOperators.LSHR, shift);
-        return lookup(v, 4).fma(hi, lookup(v, 0).mul(lo)).fma(FloatVector.broadcast(F, w.get(SCALE, g + SCALES + 4 * (b & 3))), acc);
     }
 
     /** Weights (q - 8) of nibble {@code shift / 4} of every lane. */
@@ -111,23 +77,35 @@ final class Q4_0X4MatVec {
         return quants.lanewise(VectorOperators.LSHR, shift).selectFrom(LO, HI).reinterpretAsFloats();
     }
 
-    /**
-     * Two blocks (half a group) per iteration, each into its own accumulator. A whole group per
-     * iteration measured ~15% faster in isolation, but its loop body sits at C2's inlining node
-     * budget: in some call contexts part of the Vector API calls were left out of line (vectors
-     * boxed, 2-20x slower). Half the body keeps well clear of it.
-     */
-    private static float dot512(MemorySegment w, long off, float[] x, int xOff, int cols) {
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
-        for (int p = 0; p < cols / 64; p++) {
-            long go = off + GROUP_BYTES * (p >> 1);
-            int half = p & 1;
-            int xo = xOff + 64 * p;
-            IntVector v = IntVector.fromMemorySegment(I, w, go, ByteOrder.LITTLE_ENDIAN).lanewise(VectorOperators.LSHR, 16 * half);
-            a0 = lookup(v, 4).fma(FloatVector.fromArray(F, x, xo + 16), lookup(v, 0).mul(FloatVector.fromArray(F, x, xo)))
-                    .fma(FloatVector.broadcast(F, w.get(SCALE, go + SCALES + 8 * half)), a0);
-            a1 = lookup(v, 12).fma(FloatVector.fromArray(F, x, xo + 48), lookup(v, 8).mul(FloatVector.fromArray(F, x, xo + 32)))
-                    .fma(FloatVector.broadcast(F, w.get(SCALE, go + 68 + 8 * half)), a1);
+    /** 16 floats of x from float offset xo. */
+    private static FloatVector x(MemorySegment xp, int xo) {
+        return FloatVector.fromMemorySegment(F, xp, 4L * xo, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** The group's 4 scales, scale b in lanes 4b..4b+3 (read as the last 4 lanes of the 64 bytes that end the group). */
+    private static FloatVector scales512(MemorySegment w, long g) {
+        IntVector last = IntVector.fromMemorySegment(I, w, g + GROUP_BYTES - 64, ByteOrder.LITTLE_ENDIAN);
+        return SPREAD.selectFrom(last, last).reinterpretAsFloats();
+    }
+
+    /** One group per iteration: 8 weight vectors into two partial sums, then one FMA with the scales. */
+    private static float dot512(MemorySegment w, long off, MemorySegment xp, int xOff, int cols) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int g = 0; g < cols / GROUP; g++) {
+            long go = off + (long) GROUP_BYTES * g;
+            int xo = xOff + GROUP * g;
+            IntVector v = IntVector.fromMemorySegment(I, w, go, ByteOrder.LITTLE_ENDIAN);
+            FloatVector t0 = lookup(v, 0).mul(x(xp, xo));
+            FloatVector t1 = lookup(v, 4).mul(x(xp, xo + 16));
+            t0 = lookup(v, 8).fma(x(xp, xo + 32), t0);
+            t1 = lookup(v, 12).fma(x(xp, xo + 48), t1);
+            t0 = lookup(v, 16).fma(x(xp, xo + 64), t0);
+            t1 = lookup(v, 20).fma(x(xp, xo + 80), t1);
+            t0 = lookup(v, 24).fma(x(xp, xo + 96), t0);
+            t1 = lookup(v, 28).fma(x(xp, xo + 112), t1);
+            FloatVector d = scales512(w, go);
+            a0 = t0.fma(d, a0);
+            a1 = t1.fma(d, a1);
         }
         return a0.add(a1).reduceLanes(VectorOperators.ADD);
     }
@@ -138,37 +116,49 @@ final class Q4_0X4MatVec {
     }
 
     /**
-     * 8 lanes: the group's first 32 bytes hold weights 0..7 and 16..23 of each block, the second
-     * 32 bytes weights 8..15 and 24..31. One block per iteration keeps the compiled loop small.
+     * 8 lanes: half h of a group (lanes 8h..8h+7 of the 512-bit view) holds blocks 2h and 2h + 1,
+     * so its scales are the pair at SCALES + 8h. One half group per iteration keeps the compiled
+     * loop small.
      */
-    private static float dot256(MemorySegment w, long off, float[] x, int xOff, int cols) {
+    private static float dot256(MemorySegment w, long off, MemorySegment xp, int xOff, int cols) {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
-        for (int b = 0; b < cols / 32; b++) {
-            long go = off + GROUP_BYTES * (b >> 2);
-            int shift = 8 * (b & 3);
-            int xo = xOff + 32 * b;
-            IntVector v0 = IntVector.fromMemorySegment(I, w, go, ByteOrder.LITTLE_ENDIAN);
-            IntVector v1 = IntVector.fromMemorySegment(I, w, go + 32, ByteOrder.LITTLE_ENDIAN);
-            FloatVector d = FloatVector.broadcast(F, w.get(SCALE, go + SCALES + 4 * (b & 3)));
-            a0 = weights256(v1, shift).fma(FloatVector.fromArray(F, x, xo + 8), weights256(v0, shift).mul(FloatVector.fromArray(F, x, xo)))
-                    .fma(d, a0);
-            a1 = weights256(v1, shift + 4).fma(FloatVector.fromArray(F, x, xo + 24), weights256(v0, shift + 4).mul(FloatVector.fromArray(F, x, xo + 16)))
-                    .fma(d, a1);
+        for (int p = 0; p < cols / 64; p++) {
+            int h = p & 1;
+            long go = off + (long) GROUP_BYTES * (p >> 1);
+            int xo = xOff + GROUP * (p >> 1) + 8 * h;
+            IntVector v = IntVector.fromMemorySegment(I, w, go + 32L * h, ByteOrder.LITTLE_ENDIAN);
+            FloatVector t0 = weights256(v, 0).mul(x(xp, xo));
+            FloatVector t1 = weights256(v, 4).mul(x(xp, xo + 16));
+            for (int k = 2; k < 8; k += 2) {
+                t0 = weights256(v, 4 * k).fma(x(xp, xo + 16 * k), t0);
+                t1 = weights256(v, 4 * k + 4).fma(x(xp, xo + 16 * k + 16), t1);
+            }
+            IntVector last = IntVector.fromMemorySegment(I, w, go + SCALES + 8L * h + 8 - 32, ByteOrder.LITTLE_ENDIAN);
+            FloatVector d = SPREAD.selectFrom(last, last).reinterpretAsFloats();
+            a0 = t0.fma(d, a0);
+            a1 = t1.fma(d, a1);
         }
         return a0.add(a1).reduceLanes(VectorOperators.ADD);
     }
 
-    /** Dequantizes a row into dst (for the prefill matmul, which reuses it for every token). */
-    static void dequantize(MemorySegment w, long off, int cols, float[] dst, int dstOff) {
-        int lanes = I.length();
+    /**
+     * Dequantizes a row into dst in the lanes' order (for the prefill matmul, which reuses it for
+     * every token and multiplies it with x in the same order, {@link mistral.tasks.kernels.Q4_0X4#permute}):
+     * each weight vector times its lanes' scales, stored as it comes out of the register.
+     */
+    static void dequantizeLaneOrder(MemorySegment w, long off, int cols, float[] dst, int dstOff) {
+        long rows = Q4_0X4.rows(w, cols), r = off / TensorType.Q4_0_X4.bytesFor(cols);
+        int n = I.length();
         for (int g = 0; g < cols / GROUP; g++) {
-            long go = off + GROUP_BYTES * g;
-            for (int half = 0; half < 16 / lanes; half++) {
-                IntVector v = IntVector.fromMemorySegment(I, w, go + 4L * lanes * half, ByteOrder.LITTLE_ENDIAN);
+            long go = Q4_0X4.groupOffset(rows, cols, r, g);
+            for (int part = 0; part < 16 / n; part++) {
+                IntVector v = IntVector.fromMemorySegment(I, w, go + 4L * n * part, ByteOrder.LITTLE_ENDIAN);
+                // the part's n / 4 scales end the vector read here (as scales512 and dot256 read them)
+                IntVector last = IntVector.fromMemorySegment(I, w, go + SCALES + (long) n * (part + 1) - 4L * n, ByteOrder.LITTLE_ENDIAN);
+                FloatVector d = SPREAD.selectFrom(last, last).reinterpretAsFloats();
                 for (int k = 0; k < 8; k++) {
-                    float d = w.get(SCALE, go + SCALES + 4L * (k / 2));
                     FloatVector q = Simd.WIDE ? lookup(v, 4 * k) : weights256(v, 4 * k);
-                    q.mul(d).intoArray(dst, dstOff + GROUP * g + 16 * k + lanes * half);
+                    q.mul(d).intoArray(dst, dstOff + GROUP * g + 16 * k + n * part);
                 }
             }
         }

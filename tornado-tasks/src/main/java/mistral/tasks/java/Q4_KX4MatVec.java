@@ -43,9 +43,9 @@ final class Q4_KX4MatVec {
     /** Q as the int lanes of a lookup table (both halves of selectFrom's two-vector table). */
     private static final IntVector QTABLE = Q.reinterpretAsInts();
 
-    /** Whether {@link #matVecRowQuads} is the faster kernel (x outgrows L1), as for Q4_0_X4. */
+    /** Whether {@link #matVecRowQuads} is the faster kernel (x outgrows L1). */
     static boolean prefersRowQuads(int cols) {
-        return Q4_0X4MatVec.prefersRowQuads(cols);
+        return Simd.xOutgrowsL1(cols);
     }
 
     /** out[r] = row r . x for rows [start, end). */

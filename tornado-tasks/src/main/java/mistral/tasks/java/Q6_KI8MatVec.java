@@ -19,9 +19,9 @@ final class Q6_KI8MatVec {
     private Q6_KI8MatVec() {
     }
 
-    /** Whether {@link #matVecRowQuads} is the faster kernel (x outgrows L1: Q6_K's FFN-down matrices), as for Q4_0_X4. */
+    /** Whether {@link #matVecRowQuads} is the faster kernel (x outgrows L1: Q6_K's FFN-down matrices). */
     static boolean prefersRowQuads(int cols) {
-        return Q4_0X4MatVec.prefersRowQuads(cols);
+        return Simd.xOutgrowsL1(cols);
     }
 
     /** out[r] = row r . x for rows [start, end). */

@@ -6,15 +6,24 @@ import mistral.tasks.TensorType;
 
 /**
  * Q4_0 regrouped for SIMD ({@link TensorType#Q4_0_X4}): every 4 consecutive blocks of a row (128
- * weights) become 64 bytes of quants, interleaved byte by byte (byte 4i + b is byte i of block b),
- * followed by the 4 scales as float32.
+ * weights) become 64 bytes of quants followed by the 4 scales as float32.
  *
- * <p>Why: read as 32-bit lanes, lane i holds byte i of all four blocks, so nibble k of every lane
- * belongs to the same 16 consecutive weights (block k/2, weights 16(k%2) .. +15). One 512-bit load
- * thus feeds 8 weight vectors with a shift each and no byte-to-int widening, and the scale needs
- * no half-float conversion. Scales right after their quants keep the row one forward stream
- * (measured: scales in a separate run per row made the matvec slower than plain Q4_0).
- * 10/9 of Q4_0's bytes; the f32 scale is the f16 one widened, so the weights are the same numbers.
+ * <p>Read as 16 little-endian 32-bit lanes, nibble k of lane i = 4b + a is weight 4k + a of block
+ * b ({@link #lane}). Why: nibble k of all lanes is one 16-weight vector with four weights of each
+ * block, so one 512-bit load feeds 8 weight vectors with a shift and a table lookup each, and one
+ * vector of the 4 scales (lane i takes scale i / 4) scales the group's 128 products with a single
+ * FMA instead of one per block. The activation is put in the same order once per matvec
+ * ({@link #permute}). Scales right after their quants keep the row one forward stream (measured:
+ * scales in a separate run per row made the matvec slower than plain Q4_0). 10/9 of Q4_0's bytes;
+ * the f32 scale is the f16 one widened, so the weights are the same numbers.
+ *
+ * <p>Rows wider than {@link #COLUMN_BLOCK} are stored in column blocks: all rows' first 4096
+ * columns, then all rows' next 4096, and so on ({@link #groupOffset}). Why: a matvec keeps x in L1
+ * only while x's part (16 KiB here) and the streaming weights fit together; over the 4096 x 14336
+ * FFN-down matrix with x whole (56 KiB) each x load came from L2 and the matvec ran at 1.44 ns per
+ * block against 0.67 with 16 KiB of x (2 threads), and reading 4096-column runs out of row-major
+ * rows instead broke the hardware prefetch (1.39). A tensor in this layout is its own segment
+ * (rows x {@link TensorType#bytesFor} bytes), so the row count follows from the segment's size.
  */
 public final class Q4_0X4 {
     /** Weights per group, bytes per group, and where in a group its 4 float scales start. */
@@ -25,47 +34,86 @@ public final class Q4_0X4 {
     private Q4_0X4() {
     }
 
+    /** Columns per block of a wide matrix: 32 groups, x's part 16 KiB. */
+    public static final int COLUMN_BLOCK = 4096;
+
     /** Whether a row of this many columns regroups (whole groups only). */
     public static boolean fits(int cols) {
         return cols % GROUP == 0;
     }
 
-    /** Rewrites {@code rows} rows of Q4_0 from src into the regrouped layout in dst. */
+    /** The 32-bit lane (0..15) whose nibble {@code j / 4} holds weight j of block b. */
+    public static int lane(int b, int j) {
+        return 4 * b + j % 4;
+    }
+
+    /** The number of rows of the regrouped matrix held by w (its segment holds exactly the matrix). */
+    public static long rows(MemorySegment w, int cols) {
+        long rowBytes = TensorType.Q4_0_X4.bytesFor(cols);
+        if (w.byteSize() % rowBytes != 0) throw new IllegalArgumentException("a Q4_0_X4 segment of " + w.byteSize() + " bytes is not whole rows of " + cols + " columns");
+        return w.byteSize() / rowBytes;
+    }
+
+    /** Where group g (columns 128g..128g+127) of row r starts in a matrix of {@code rows} x {@code cols}. */
+    public static long groupOffset(long rows, int cols, long r, int g) {
+        int block = g / (COLUMN_BLOCK / GROUP), firstCol = block * COLUMN_BLOCK;
+        int blockCols = Math.min(COLUMN_BLOCK, cols - firstCol);
+        long blockStart = rows * TensorType.Q4_0_X4.bytesFor(COLUMN_BLOCK) * block;
+        return blockStart + r * TensorType.Q4_0_X4.bytesFor(blockCols) + (long) GROUP_BYTES * (g - firstCol / GROUP);
+    }
+
+    /** Rewrites {@code rows} rows of Q4_0 from src into the regrouped layout in dst (the whole matrix's segment). */
     public static void regroup(MemorySegment src, MemorySegment dst, int firstRow, int rows, int cols) {
         if (!fits(cols)) throw new IllegalArgumentException(cols + " columns is not a multiple of " + GROUP);
-        long srcRow = TensorType.Q4_0.bytesFor(cols), dstRow = TensorType.Q4_0_X4.bytesFor(cols);
+        long srcRow = TensorType.Q4_0.bytesFor(cols), allRows = rows(dst, cols);
         byte[] in = new byte[(int) TensorType.Q4_0.bytesFor(GROUP)];
         byte[] out = new byte[GROUP_BYTES];
         for (long r = firstRow; r < firstRow + rows; r++) {
             for (int g = 0; g < cols / GROUP; g++) {
                 MemorySegment.copy(src, ValueLayout.JAVA_BYTE, r * srcRow + (long) in.length * g, in, 0, in.length);
                 regroupBlocks(in, out);
-                MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, r * dstRow + (long) GROUP_BYTES * g, GROUP_BYTES);
+                MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, groupOffset(allRows, cols, r, g), GROUP_BYTES);
             }
         }
     }
 
-    /** Four 18-byte Q4_0 blocks (f16 scale, 16 bytes of nibbles) to one 80-byte group. */
+    /** Four 18-byte Q4_0 blocks (f16 scale, 16 bytes of nibbles: weight j low for j < 16, high for j - 16) to one 80-byte group. */
     static void regroupBlocks(byte[] in, byte[] out) {
+        java.util.Arrays.fill(out, 0, SCALES, (byte) 0);
         for (int b = 0; b < 4; b++) {
-            for (int i = 0; i < 16; i++) out[4 * i + b] = in[18 * b + 2 + i];
+            for (int j = 0; j < 32; j++) {
+                int q = in[18 * b + 2 + j % 16] >> (j < 16 ? 0 : 4) & 0xF;
+                int bit = 4 * (j / 4);
+                out[4 * lane(b, j) + bit / 8] |= (byte) (q << (bit % 8));
+            }
             short half = (short) ((in[18 * b] & 0xFF) | (in[18 * b + 1] << 8));
             int bits = Float.floatToRawIntBits(Float.float16ToFloat(half));
             for (int j = 0; j < 4; j++) out[SCALES + 4 * b + j] = (byte) (bits >>> (8 * j));
         }
     }
 
-    /** Reference dequantization of one regrouped row (the ground truth for the fast kernel). */
+    /**
+     * The activation in the lanes' order: xp[16k + 4b + a] = x[32b + 4k + a] in every group, so
+     * the 16 floats at xp[16k] meet nibble k of the 16 lanes. Four floats at a time.
+     */
+    public static void permute(float[] x, int xOff, int cols, float[] xp, int xpOff) {
+        for (int g = 0; g < cols; g += GROUP) {
+            for (int k = 0; k < 8; k++) {
+                for (int b = 0; b < 4; b++) System.arraycopy(x, xOff + g + 32 * b + 4 * k, xp, xpOff + g + 16 * k + 4 * b, 4);
+            }
+        }
+    }
+
+    /** Reference dequantization of the regrouped row at offset (r x bytesFor(cols)): the ground truth for the fast kernel. */
     static void dequantize(MemorySegment w, long offset, int cols, float[] dst, int dstOff) {
+        long rows = rows(w, cols), r = offset / TensorType.Q4_0_X4.bytesFor(cols);
         for (int g = 0; g < cols / GROUP; g++) {
-            long group = offset + (long) GROUP_BYTES * g;
+            long group = groupOffset(rows, cols, r, g);
             for (int b = 0; b < 4; b++) {
                 float d = w.get(DequantLayouts.FLOAT, group + SCALES + 4L * b);
-                int o = dstOff + GROUP * g + 32 * b;
-                for (int i = 0; i < 16; i++) {
-                    int q = w.get(ValueLayout.JAVA_BYTE, group + 4L * i + b) & 0xFF;
-                    dst[o + i] = d * ((q & 0x0F) - 8);
-                    dst[o + i + 16] = d * ((q >>> 4) - 8);
+                for (int j = 0; j < 32; j++) {
+                    int lane = w.get(DequantLayouts.INT, group + 4L * lane(b, j));
+                    dst[dstOff + GROUP * g + 32 * b + j] = d * ((lane >>> (4 * (j / 4)) & 0xF) - 8);
                 }
             }
         }

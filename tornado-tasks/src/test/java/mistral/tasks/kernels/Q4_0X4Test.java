@@ -39,20 +39,42 @@ class Q4_0X4Test {
     }
 
     @Test
-    void aGroupIsFourBlocksInterleavedByteByByteThenTheirScales() {
+    void nibbleKOfLane4bPlusAIsWeight4kPlusAOfBlockBThenTheScales() {
         byte[] in = new byte[72], out = new byte[80];
+        int[][] q = new int[4][32];
+        java.util.Random random = new java.util.Random(3);
         for (int b = 0; b < 4; b++) {
             short half = Float.floatToFloat16(b + 1f);
             in[18 * b] = (byte) half;
             in[18 * b + 1] = (byte) (half >> 8);
-            for (int i = 0; i < 16; i++) in[18 * b + 2 + i] = (byte) (16 * b + i);
+            for (int j = 0; j < 32; j++) q[b][j] = random.nextInt(16);
+            for (int i = 0; i < 16; i++) in[18 * b + 2 + i] = (byte) (q[b][i] | q[b][i + 16] << 4);
         }
         Q4_0X4.regroupBlocks(in, out);
-        for (int i = 0; i < 16; i++) {
-            for (int b = 0; b < 4; b++) assertEquals((byte) (16 * b + i), out[4 * i + b], "byte " + i + " of block " + b);
+        MemorySegment group = MemorySegment.ofArray(out);
+        for (int b = 0; b < 4; b++) {
+            for (int j = 0; j < 32; j++) {
+                int lane = group.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 4L * (4 * b + j % 4));
+                assertEquals(q[b][j], lane >>> (4 * (j / 4)) & 0xF, "weight " + j + " of block " + b);
+            }
         }
-        MemorySegment scales = MemorySegment.ofArray(out).asSlice(64);
-        for (int b = 0; b < 4; b++) assertEquals(b + 1f, scales.get(ValueLayout.JAVA_FLOAT_UNALIGNED, 4L * b));
+        for (int b = 0; b < 4; b++) assertEquals(b + 1f, group.get(ValueLayout.JAVA_FLOAT_UNALIGNED, 64 + 4L * b));
+    }
+
+    @Test
+    void permutedActivationMeetsItsWeightInEveryLane() {
+        int cols = 256;
+        float[] x = new float[cols + 3], xp = new float[cols];
+        for (int i = 0; i < x.length; i++) x[i] = i;
+        Q4_0X4.permute(x, 3, cols, xp, 0);
+        for (int g = 0; g < cols / 128; g++) {
+            for (int b = 0; b < 4; b++) {
+                for (int j = 0; j < 32; j++) {
+                    // nibble k = j / 4 of lane l meets xp[16k + l]
+                    assertEquals(3 + 128 * g + 32 * b + j, xp[128 * g + 16 * (j / 4) + Q4_0X4.lane(b, j)], "group " + g + " block " + b + " weight " + j);
+                }
+            }
+        }
     }
 
     @Test
