@@ -120,7 +120,7 @@ final class JavaKernels {
             }
             case Q4_0_X4 -> {
                 MemorySegment xp = permuted(x, xOff, cols);
-                parallel.range(w.rows(), 16, (start, end) -> Q4_0X4MatVec.matVec(m, cols, start, end, xp, out));
+                parallel.range(w.rows(), 16, (start, end) -> Q4_0X4MatVec.matVec(m, w.rows(), cols, start, end, xp, out));
             }
             case Q4_K_X4 -> {
                 if (quads) {

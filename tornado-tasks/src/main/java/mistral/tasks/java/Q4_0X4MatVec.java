@@ -60,8 +60,7 @@ final class Q4_0X4MatVec {
      * straddles two cache lines made the whole matvec 2.3x slower, in the runs where a heap array
      * happened to land so.
      */
-    static void matVec(MemorySegment w, int cols, int start, int end, MemorySegment xp, float[] out) {
-        long rows = Q4_0X4.rows(w, cols);
+    static void matVec(MemorySegment w, int rows, int cols, int start, int end, MemorySegment xp, float[] out) {
         for (int c = 0; c < cols; c += Q4_0X4.COLUMN_BLOCK) {
             int n = Math.min(Q4_0X4.COLUMN_BLOCK, cols - c);
             long rowBytes = TensorType.Q4_0_X4.bytesFor(n), block = Q4_0X4.groupOffset(rows, cols, 0, c / GROUP);
@@ -82,9 +81,13 @@ final class Q4_0X4MatVec {
         return FloatVector.fromMemorySegment(F, xp, 4L * xo, ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** The group's 4 scales, scale b in lanes 4b..4b+3 (read as the last 4 lanes of the 64 bytes that end the group). */
-    private static FloatVector scales512(MemorySegment w, long g) {
-        IntVector last = IntVector.fromMemorySegment(I, w, g + GROUP_BYTES - 64, ByteOrder.LITTLE_ENDIAN);
+    /**
+     * The scales of part p of the group at g (p = 0 for 512 bits; halves p = 0, 1 for 256), scale
+     * s of the part in lanes 4s..4s+3: the part's lanes / 4 scales end the vector read here.
+     */
+    private static FloatVector scales(MemorySegment w, long g, int part) {
+        int n = I.length();
+        IntVector last = IntVector.fromMemorySegment(I, w, g + SCALES + (long) n * (part + 1) - 4L * n, ByteOrder.LITTLE_ENDIAN);
         return SPREAD.selectFrom(last, last).reinterpretAsFloats();
     }
 
@@ -103,7 +106,7 @@ final class Q4_0X4MatVec {
             t1 = lookup(v, 20).fma(x(xp, xo + 80), t1);
             t0 = lookup(v, 24).fma(x(xp, xo + 96), t0);
             t1 = lookup(v, 28).fma(x(xp, xo + 112), t1);
-            FloatVector d = scales512(w, go);
+            FloatVector d = scales(w, go, 0);
             a0 = t0.fma(d, a0);
             a1 = t1.fma(d, a1);
         }
@@ -133,8 +136,7 @@ final class Q4_0X4MatVec {
                 t0 = weights256(v, 4 * k).fma(x(xp, xo + 16 * k), t0);
                 t1 = weights256(v, 4 * k + 4).fma(x(xp, xo + 16 * k + 16), t1);
             }
-            IntVector last = IntVector.fromMemorySegment(I, w, go + SCALES + 8L * h + 8 - 32, ByteOrder.LITTLE_ENDIAN);
-            FloatVector d = SPREAD.selectFrom(last, last).reinterpretAsFloats();
+            FloatVector d = scales(w, go, h);
             a0 = t0.fma(d, a0);
             a1 = t1.fma(d, a1);
         }
@@ -153,9 +155,7 @@ final class Q4_0X4MatVec {
             long go = Q4_0X4.groupOffset(rows, cols, r, g);
             for (int part = 0; part < 16 / n; part++) {
                 IntVector v = IntVector.fromMemorySegment(I, w, go + 4L * n * part, ByteOrder.LITTLE_ENDIAN);
-                // the part's n / 4 scales end the vector read here (as scales512 and dot256 read them)
-                IntVector last = IntVector.fromMemorySegment(I, w, go + SCALES + (long) n * (part + 1) - 4L * n, ByteOrder.LITTLE_ENDIAN);
-                FloatVector d = SPREAD.selectFrom(last, last).reinterpretAsFloats();
+                FloatVector d = scales(w, go, part);
                 for (int k = 0; k < 8; k++) {
                     FloatVector q = Simd.WIDE ? lookup(v, 4 * k) : weights256(v, 4 * k);
                     q.mul(d).intoArray(dst, dstOff + GROUP * g + 16 * k + n * part);

@@ -24,7 +24,6 @@ final class Q4_KMatVec {
     private static final VectorSpecies<Byte> B = Simd.WIDE ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
     private static final int BLOCK_BYTES = 144;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private Q4_KMatVec() {
     }
@@ -52,7 +51,7 @@ final class Q4_KMatVec {
             float d = Float.float16ToFloat(w.get(DequantLayouts.SHORT, blk));
             float dmin = Float.float16ToFloat(w.get(DequantLayouts.SHORT, blk + 2));
             long packed = w.get(LONG, blk + 4); // scale bytes 0..7
-            int packedHigh = w.get(INT, blk + 12); // scale bytes 8..11
+            int packedHigh = w.get(DequantLayouts.INT, blk + 12); // scale bytes 8..11
             int scales = (pair & 3) < 2 ? lowScales(packed) : highScales(packed, packedHigh); // byte k: sub-block (j & 4) + k
             int mins4 = (pair & 3) < 2 ? lowMins(packed) : highMins(packed, packedHigh);
             int k = 8 * (j & 3);
@@ -73,7 +72,7 @@ final class Q4_KMatVec {
             float d = Float.float16ToFloat(w.get(DequantLayouts.SHORT, blk));
             float dmin = Float.float16ToFloat(w.get(DequantLayouts.SHORT, blk + 2));
             long packed = w.get(LONG, blk + 4);
-            int packedHigh = w.get(INT, blk + 12);
+            int packedHigh = w.get(DequantLayouts.INT, blk + 12);
             int scales = (pair & 3) < 2 ? lowScales(packed) : highScales(packed, packedHigh);
             int mins4 = (pair & 3) < 2 ? lowMins(packed) : highMins(packed, packedHigh);
             int k = 8 * (j & 3);

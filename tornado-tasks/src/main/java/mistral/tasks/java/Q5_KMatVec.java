@@ -22,7 +22,6 @@ final class Q5_KMatVec {
     private static final VectorSpecies<Byte> B = Simd.WIDE ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
     private static final int BLOCK_BYTES = 176;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private Q5_KMatVec() {
     }
@@ -47,7 +46,7 @@ final class Q5_KMatVec {
             float d = Float.float16ToFloat(w.get(DequantLayouts.SHORT, blk));
             float dmin = Float.float16ToFloat(w.get(DequantLayouts.SHORT, blk + 2));
             long packed = w.get(LONG, blk + 4);
-            int packedHigh = w.get(INT, blk + 12);
+            int packedHigh = w.get(DequantLayouts.INT, blk + 12);
             int scales = c < 2 ? Q4_KMatVec.lowScales(packed) : Q4_KMatVec.highScales(packed, packedHigh);
             int mins4 = c < 2 ? Q4_KMatVec.lowMins(packed) : Q4_KMatVec.highMins(packed, packedHigh);
             int k = 8 * (j & 3);

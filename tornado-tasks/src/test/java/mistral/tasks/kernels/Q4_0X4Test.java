@@ -54,7 +54,7 @@ class Q4_0X4Test {
         MemorySegment group = MemorySegment.ofArray(out);
         for (int b = 0; b < 4; b++) {
             for (int j = 0; j < 32; j++) {
-                int lane = group.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 4L * (4 * b + j % 4));
+                int lane = group.get(DequantLayouts.INT, 4L * (4 * b + j % 4));
                 assertEquals(q[b][j], lane >>> (4 * (j / 4)) & 0xF, "weight " + j + " of block " + b);
             }
         }
