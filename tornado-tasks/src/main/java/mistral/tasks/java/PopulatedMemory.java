@@ -28,18 +28,16 @@ final class PopulatedMemory {
     private static final MethodHandle MMAP, MUNMAP;
 
     static {
-        MethodHandle mmap = null, munmap = null;
-        SymbolLookup libc = Linker.nativeLinker().defaultLookup();
-        if (System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")
-                && libc.find("mmap").isPresent() && libc.find("munmap").isPresent()) {
-            Linker linker = Linker.nativeLinker();
-            mmap = linker.downcallHandle(libc.find("mmap").get(), FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS,
-                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
-            munmap = linker.downcallHandle(libc.find("munmap").get(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                    ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
-        }
-        MMAP = mmap;
-        MUNMAP = munmap;
+        Linker linker = Linker.nativeLinker();
+        SymbolLookup libc = linker.defaultLookup();
+        var mmap = libc.find("mmap");
+        var munmap = libc.find("munmap");
+        boolean linux = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux");
+        boolean usable = linux && mmap.isPresent() && munmap.isPresent();
+        MMAP = usable ? linker.downcallHandle(mmap.get(), FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+                ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG)) : null;
+        MUNMAP = usable ? linker.downcallHandle(munmap.get(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.ADDRESS, ValueLayout.JAVA_LONG)) : null;
     }
 
     private PopulatedMemory() {
@@ -61,13 +59,12 @@ final class PopulatedMemory {
     }
 
     private static void unmap(MemorySegment mapping) {
+        int rc;
         try {
-            int rc = (int) MUNMAP.invokeExact(mapping, mapping.byteSize());
-            if (rc != 0) throw new IllegalStateException("munmap of " + mapping.byteSize() + " bytes failed");
-        } catch (RuntimeException e) {
-            throw e;
+            rc = (int) MUNMAP.invokeExact(mapping, mapping.byteSize());
         } catch (Throwable t) {
             throw new IllegalStateException("munmap failed", t);
         }
+        if (rc != 0) throw new IllegalStateException("munmap of " + mapping.byteSize() + " bytes failed");
     }
 }
