@@ -15,7 +15,12 @@ public final class Devices {
     }
 
     public static Backend open(String spec, int threads, boolean profile) {
-        if (spec == null || spec.equals("java") || spec.equals("cpu")) return new JavaBackend(threads, profile);
+        return open(spec, threads, profile, false);
+    }
+
+    /** @param javaInPlace the Java backend reads weights where they are (the file mapping) instead of copying them */
+    public static Backend open(String spec, int threads, boolean profile, boolean javaInPlace) {
+        if (spec == null || spec.equals("java") || spec.equals("cpu")) return new JavaBackend(threads, profile, javaInPlace);
         if (spec.equals("opencl") || spec.startsWith("opencl:")) return OpenClBackend.open(index(spec, "opencl"), profile);
         if (spec.equals("tornado") || spec.startsWith("tornado:")) return TornadoLoader.open(index(spec, "tornado"), profile);
         throw new IllegalArgumentException("unknown device '" + spec + "' (available: " + String.join(", ", ids()) + ")");

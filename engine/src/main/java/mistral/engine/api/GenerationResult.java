@@ -3,13 +3,17 @@ package mistral.engine.api;
 import mistral.tasks.graph.Profile;
 
 /**
- * What {@link MistralModel#generate} produced, with timings for the prefill and decode phases and
- * per-kernel times when the model was loaded with profiling.
+ * What a generation produced, with timings for the prefill and decode phases and per-kernel times
+ * when the model was loaded with profiling.
+ *
+ * @param promptIds    the ids the model was given (for a conversation turn: the whole conversation)
+ * @param prefilled    how many of them were run through the model for this call (the rest were cached)
+ * @param logprobs     log P(generated token | everything before it), from the logits before temperature
  */
-public record GenerationResult(int[] promptIds, int[] generatedIds, String text, String stopReason,
-                               long prefillNanos, long decodeNanos, Profile profile) {
+public record GenerationResult(int[] promptIds, int prefilled, int[] generatedIds, double[] logprobs, String text,
+                               StopReason stopReason, long prefillNanos, long decodeNanos, Profile profile) {
     public double prefillTokensPerSecond() {
-        return promptIds.length / (prefillNanos / 1e9);
+        return prefilled / (prefillNanos / 1e9);
     }
 
     public double decodeTokensPerSecond() {

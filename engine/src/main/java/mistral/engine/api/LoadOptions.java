@@ -4,41 +4,151 @@ import mistral.engine.model.ConfigResolver;
 import mistral.tasks.java.JavaBackend;
 
 /**
- * How to load a model. Null window/preset/context mean "from the file".
- *
- * @param device  {@code java}, later {@code opencl[:N]}, ...
- * @param profile gather per-kernel timings
- * @param mmapWeights the CPU backend reads weights from the file mapping instead of a copy in memory
- *                    (less memory, slower decoding)
+ * How to load a model. Unset window, preset and context mean "from the file".
+ * <pre>{@code
+ * LoadOptions o = LoadOptions.builder().device("opencl").context(4096).build();
+ * }</pre>
  */
-public record LoadOptions(String device, int threads, Integer slidingWindow, String preset, Integer context, boolean profile,
-                          boolean mmapWeights) {
-    public static LoadOptions defaults() {
-        return new LoadOptions("java", JavaBackend.defaultThreads(), null, null, null, false, false);
+public final class LoadOptions {
+    private final String device;
+    private final int threads;
+    private final Integer slidingWindow;
+    private final String preset;
+    private final Integer context;
+    private final boolean profile;
+    private final boolean mmapWeights;
+
+    private LoadOptions(Builder b) {
+        if (b.threads < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + b.threads);
+        if (b.slidingWindow != null && b.slidingWindow < 0) throw new IllegalArgumentException("--sliding-window must be >= 0");
+        if (b.context != null && b.context < 1) throw new IllegalArgumentException("--context must be >= 1, got " + b.context);
+        this.device = b.device;
+        this.threads = b.threads;
+        this.slidingWindow = b.slidingWindow;
+        this.preset = b.preset;
+        this.context = b.context;
+        this.profile = b.profile;
+        this.mmapWeights = b.mmapWeights;
     }
 
-    public LoadOptions {
-        if (threads < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
-        if (slidingWindow != null && slidingWindow < 0) throw new IllegalArgumentException("--sliding-window must be >= 0");
+    /** The Java backend on all cores, everything else from the file. */
+    public static LoadOptions defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding these options, to change some of them. */
+    public Builder toBuilder() {
+        return new Builder().device(device).threads(threads).slidingWindow(slidingWindow).preset(preset).context(context)
+                .profile(profile).mmapWeights(mmapWeights);
+    }
+
+    /** {@code java}, {@code opencl[:N]} or {@code tornado[:N]}. */
+    public String device() {
+        return device;
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    public Integer slidingWindow() {
+        return slidingWindow;
+    }
+
+    public String preset() {
+        return preset;
+    }
+
+    public Integer context() {
+        return context;
+    }
+
+    public boolean profile() {
+        return profile;
+    }
+
+    public boolean mmapWeights() {
+        return mmapWeights;
     }
 
     public LoadOptions withDevice(String d) {
-        return new LoadOptions(d, threads, slidingWindow, preset, context, profile, mmapWeights);
+        return toBuilder().device(d).build();
     }
 
     public LoadOptions withThreads(int t) {
-        return new LoadOptions(device, t, slidingWindow, preset, context, profile, mmapWeights);
+        return toBuilder().threads(t).build();
     }
 
     public LoadOptions withSlidingWindow(Integer w) {
-        return new LoadOptions(device, threads, w, preset, context, profile, mmapWeights);
+        return toBuilder().slidingWindow(w).build();
     }
 
     public LoadOptions withContext(Integer c) {
-        return new LoadOptions(device, threads, slidingWindow, preset, c, profile, mmapWeights);
+        return toBuilder().context(c).build();
     }
 
     ConfigResolver.Overrides overrides() {
         return new ConfigResolver.Overrides(slidingWindow, preset, context);
+    }
+
+    public static final class Builder {
+        private String device = "java";
+        private int threads = JavaBackend.defaultThreads();
+        private Integer slidingWindow, context;
+        private String preset;
+        private boolean profile, mmapWeights;
+
+        private Builder() {
+        }
+
+        /** {@code java} (default), {@code opencl[:N]} or {@code tornado[:N]}. */
+        public Builder device(String device) {
+            this.device = device == null ? "java" : device;
+            return this;
+        }
+
+        /** CPU threads of the Java backend (default: all cores). */
+        public Builder threads(int threads) {
+            this.threads = threads;
+            return this;
+        }
+
+        /** The attention window, overriding the file's; 0 turns it off; null: from the file or a preset. */
+        public Builder slidingWindow(Integer window) {
+            this.slidingWindow = window;
+            return this;
+        }
+
+        /** A preset of {@code configs/} to take the window from when the file lacks it. */
+        public Builder preset(String preset) {
+            this.preset = preset;
+            return this;
+        }
+
+        /** Context length; null: the model's, at most 8192. */
+        public Builder context(Integer context) {
+            this.context = context;
+            return this;
+        }
+
+        /** Gather per-kernel timings. */
+        public Builder profile(boolean profile) {
+            this.profile = profile;
+            return this;
+        }
+
+        /** Java backend: read weights from the file mapping instead of a copy (less memory, slower decoding). */
+        public Builder mmapWeights(boolean mmap) {
+            this.mmapWeights = mmap;
+            return this;
+        }
+
+        public LoadOptions build() {
+            return new LoadOptions(this);
+        }
     }
 }

@@ -1,6 +1,8 @@
 package mistral.engine.cli;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -8,6 +10,8 @@ import java.util.Set;
 final class Args {
     private final String command;
     private final Map<String, String> values = new HashMap<>();
+    /** Every value of a flag given more than once (--message A --message B), in order. */
+    private final Map<String, List<String>> repeated = new HashMap<>();
 
     private Args(String command) {
         this.command = command;
@@ -32,11 +36,17 @@ final class Args {
                     value = argv[++i];
                 }
                 a.values.put(name, value);
+                a.repeated.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
             } else {
                 throw new UsageException(command + ": unknown option '" + arg + "' (see mistral " + command + " --help)");
             }
         }
         return a;
+    }
+
+    /** Every value given for a flag, in order (empty when absent). */
+    List<String> all(String flag) {
+        return repeated.getOrDefault(flag, List.of());
     }
 
     boolean has(String flag) {

@@ -5,7 +5,9 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import mistral.engine.api.GenerateOptions;
 import mistral.engine.api.LoadOptions;
+import mistral.engine.model.SamplingOptions;
 import mistral.tasks.java.JavaBackend;
 
 /** A CLI command: the flags it accepts, its help text, what it does. */
@@ -42,9 +44,24 @@ abstract class Command {
         return Path.of(a.required("--model"));
     }
 
+    static final List<String> SAMPLING_FLAGS = List.of("--max-tokens", "--temperature", "--top-p", "--top-k", "--seed", "--chunk-size");
+    static final String SAMPLING_HELP = """
+              --max-tokens N       tokens to generate (default %d); stops earlier at EOS
+              --temperature T      0 = greedy (default 0.8)
+              --top-p P            nucleus sampling (default 0.95)
+              --top-k K            0 = off (default 40)
+              --seed S             random seed (default: time)
+              --chunk-size N       prefill chunk (default: the sliding window)""";
+
+    static GenerateOptions generateOptions(Args a, int defaultMaxTokens) {
+        SamplingOptions sampling = new SamplingOptions(a.real("--temperature", 0.8f), a.real("--top-p", 0.95f),
+                a.integer("--top-k", 40), a.longValue("--seed", System.nanoTime()));
+        return new GenerateOptions(a.integer("--max-tokens", defaultMaxTokens), sampling, a.integer("--chunk-size", 0));
+    }
+
     static LoadOptions loadOptions(Args a) {
-        return new LoadOptions(a.string("--device", "java"), a.integer("--threads", JavaBackend.defaultThreads()),
-                a.integerOrNull("--sliding-window"), a.string("--preset", null), a.integerOrNull("--context"), a.has("--profile"),
-                a.has("--mmap"));
+        return LoadOptions.builder().device(a.string("--device", "java")).threads(a.integer("--threads", JavaBackend.defaultThreads()))
+                .slidingWindow(a.integerOrNull("--sliding-window")).preset(a.string("--preset", null)).context(a.integerOrNull("--context"))
+                .profile(a.has("--profile")).mmapWeights(a.has("--mmap")).build();
     }
 }

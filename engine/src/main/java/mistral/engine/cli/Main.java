@@ -14,6 +14,8 @@ public final class Main {
 
             commands:
               generate   generate text from a prompt
+              chat       chat with an Instruct model (interactive, or scripted with --message)
+              moderate   classify a text with Mistral's self-reflection moderation prompt
               score      per-token log-probabilities and perplexity of a text
               tokenize   token ids of a text (works on vocab-only GGUF files)
               info       resolved config and KV-cache memory of a model or preset
@@ -40,13 +42,15 @@ public final class Main {
         try {
             Command cmd = switch (args[0]) {
                 case "generate" -> new GenerateCommand();
+                case "chat" -> new ChatCommand();
+                case "moderate" -> new ModerateCommand();
                 case "score" -> new ScoreCommand();
                 case "tokenize" -> new TokenizeCommand();
                 case "info" -> new InfoCommand();
                 case "devices" -> new DevicesCommand();
                 case "synth" -> new SynthCommand();
                 case "bench" -> new BenchCommand();
-                default -> throw new UsageException("unknown command '" + args[0] + "'; commands: generate, score, tokenize, info, devices, synth, bench");
+                default -> throw new UsageException("unknown command '" + args[0] + "'; commands: generate, chat, moderate, score, tokenize, info, devices, synth, bench");
             };
             if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
                 out.println(cmd.help());

@@ -1,6 +1,7 @@
 package mistral.engine.model;
 
 import mistral.tasks.graph.Backend;
+import mistral.tasks.graph.DeviceWeights;
 import mistral.tasks.graph.ExecutionPlan;
 import mistral.tasks.graph.Executor;
 import mistral.tasks.graph.RollingKvCache;
@@ -27,13 +28,17 @@ public final class InferenceSession implements AutoCloseable {
     private final float[] chunkLogits;
     private final float[] row;
     private int position;
+    private Runnable onClose = () -> { };
+    private boolean closed;
 
     /**
+     * @param weights the tensors the plan names ({@code deviceWeights}' view of the file's)
      * @param rows  ALL to get logits for every token (scoring), LAST for the last token of each feed
      * @param slots KV cache slots; 0 = as the window and context require. More slots than the window
      *              keep the same results: the mask, not the buffer size, defines the window.
      */
-    public InferenceSession(ModelConfig config, MistralWeights weights, Backend backend, int chunkSize, Rows rows, int slots) {
+    public InferenceSession(ModelConfig config, MistralWeights weights, Backend backend, DeviceWeights deviceWeights,
+                            int chunkSize, Rows rows, int slots) {
         if (chunkSize <= 0) throw new IllegalArgumentException("--chunk-size must be positive, got " + chunkSize);
         this.config = config;
         this.chunkSize = chunkSize;
@@ -42,7 +47,7 @@ public final class InferenceSession implements AutoCloseable {
                 ? RollingKvCache.withSlots(config.layers(), config.kvDim(), config.slidingWindow(), slots)
                 : RollingKvCache.create(config.layers(), config.kvDim(), config.slidingWindow(), config.contextLength());
         ExecutionPlan plan = MistralGraph.build(config, weights, cache, chunkSize, rows);
-        this.executor = backend.compile(plan);
+        this.executor = backend.compile(plan, deviceWeights);
         this.chunkLogits = new float[(rows == Rows.ALL ? chunkSize : 1) * config.vocabSize()];
         this.row = new float[config.vocabSize()];
     }
@@ -63,8 +68,38 @@ public final class InferenceSession implements AutoCloseable {
         return executor;
     }
 
+    /**
+     * Tokens that may still be appended: up to the context, or without end when the cache is a
+     * rolling buffer that holds the whole window (v0.1 keeps going on its window past the context).
+     */
     public int remaining() {
-        return config.contextLength() - position;
+        return rolling() ? Integer.MAX_VALUE - position : config.contextLength() - position;
+    }
+
+    /** The cache keeps every key a query can see however far the sequence goes. */
+    public boolean rolling() {
+        return cache.window() > 0 && cache.window() < config.contextLength() && cache.slots() >= cache.window();
+    }
+
+    /**
+     * Whether the sequence can be cut back to its first {@code p} tokens: the keys the next query
+     * sees (the window before p) must still be in their slots. Positions q in [p, position) overwrote
+     * q - slots, so this holds while nothing past p + 1 + (slots - window) was written, or nothing
+     * has wrapped yet.
+     */
+    public boolean canRewind(int p) {
+        if (p < 0 || p > position) return false;
+        int window = cache.window() > 0 ? Math.min(cache.window(), cache.slots()) : cache.slots();
+        return position <= cache.slots() || position - p <= cache.slots() - window + 1;
+    }
+
+    /** Cuts the sequence back to its first {@code p} tokens; the next tokens continue from there. */
+    public void rewind(int p) {
+        if (!canRewind(p)) {
+            throw new IllegalStateException("cannot rewind from position " + position + " to " + p
+                    + ": the rolling cache has overwritten keys that position needs");
+        }
+        position = p;
     }
 
     /**
@@ -72,11 +107,21 @@ public final class InferenceSession implements AutoCloseable {
      * gets the logits of every token (ALL) or of the last one (LAST).
      */
     public void feed(int[] tokens, int from, int to, LogitsSink sink) {
+        feed(tokens, from, to, sink, () -> false);
+    }
+
+    /**
+     * As {@link #feed(int[], int, int, LogitsSink)}, checking {@code stop} before each chunk.
+     *
+     * @return how many tokens were fed (fewer than asked only when stopped)
+     */
+    public int feed(int[] tokens, int from, int to, LogitsSink sink, java.util.function.BooleanSupplier stop) {
         if (to - from > remaining()) {
             throw new ContextOverflowException("context overflow: " + (to - from) + " more tokens at position " + position
                     + " exceed the context of " + config.contextLength() + " tokens (raise it with --context)");
         }
         for (int start = from; start < to; start += chunkSize) {
+            if (stop.getAsBoolean()) return start - from;
             int n = Math.min(chunkSize, to - start);
             executor.writeInput(tokens, start, n);
             executor.run(new Step(position, n));
@@ -92,6 +137,7 @@ public final class InferenceSession implements AutoCloseable {
                 sink.accept(position - 1, row);
             }
         }
+        return to - from;
     }
 
     /**
@@ -108,8 +154,19 @@ public final class InferenceSession implements AutoCloseable {
         position = 0;
     }
 
+    /** Runs {@code action} when the session closes (the model forgets its open sessions this way). */
+    public void whenClosed(Runnable action) {
+        this.onClose = action;
+    }
+
     @Override
     public void close() {
-        executor.close();
+        if (closed) return;
+        closed = true;
+        try {
+            executor.close();
+        } finally {
+            onClose.run();
+        }
     }
 }

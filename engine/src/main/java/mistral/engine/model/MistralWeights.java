@@ -56,6 +56,13 @@ public record MistralWeights(WeightTensor tokenEmbedding, WeightTensor outputNor
         return new MistralWeights(embd, f.apply(outputNorm), out, List.copyOf(mapped));
     }
 
+    /** Every tensor once (a tied output matrix is the embedding table). */
+    public List<WeightTensor> tensors() {
+        java.util.Set<WeightTensor> all = new java.util.LinkedHashSet<>(List.of(tokenEmbedding, outputNorm, output));
+        for (Layer l : layers) all.addAll(List.of(l.attnNorm, l.wq, l.wk, l.wv, l.wo, l.ffnNorm, l.w1, l.w2, l.w3));
+        return List.copyOf(all);
+    }
+
     /** Bytes of weights one token of decoding reads: every matrix, one embedding row. */
     public long bytesPerToken() {
         long sum = tokenEmbedding.rowBytes() + outputNorm.byteSize() + output.byteSize();

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.PriorityQueue;
 import mistral.engine.gguf.GgufException;
 import mistral.engine.gguf.GgufFile;
@@ -14,7 +15,7 @@ import mistral.engine.gguf.GgufFile;
  * SentencePiece BPE as Llama and Mistral use it (GGUF {@code tokenizer.ggml.model = llama}):
  * dummy-prefix space, spaces as U+2581, score-ordered merges, UTF-8 byte fallback.
  */
-public final class SentencePieceTokenizer {
+public final class SentencePieceTokenizer implements Tokenizer {
     public static final String SPACE = "\u2581";
     static final int NORMAL = 1, UNKNOWN = 2, CONTROL = 3, USER_DEFINED = 4, UNUSED = 5, BYTE = 6;
 
@@ -23,6 +24,7 @@ public final class SentencePieceTokenizer {
     private final int[] types;
     /** Pieces that plain text can produce: normal and user-defined ones. */
     private final Map<String, Integer> textPieces;
+    private final Map<String, Integer> controlPieces = new HashMap<>();
     private final int[] byteIds = new int[256];
     private final int bos, eos, unk;
     private final boolean addBos, addSpacePrefix;
@@ -41,6 +43,7 @@ public final class SentencePieceTokenizer {
         Arrays.fill(byteIds, -1);
         for (int id = 0; id < pieces.length; id++) {
             if (types[id] == NORMAL || types[id] == USER_DEFINED) textPieces.putIfAbsent(pieces[id], id);
+            if (types[id] == CONTROL) controlPieces.putIfAbsent(pieces[id], id);
             if (types[id] == BYTE && pieces[id].length() == 6 && pieces[id].startsWith("<0x")) {
                 byteIds[Integer.parseInt(pieces[id].substring(3, 5), 16)] = id;
             }
@@ -71,14 +74,17 @@ public final class SentencePieceTokenizer {
                 gguf.bool("tokenizer.ggml.add_space_prefix", true));
     }
 
+    @Override
     public int vocabSize() {
         return pieces.length;
     }
 
+    @Override
     public int bos() {
         return bos;
     }
 
+    @Override
     public int eos() {
         return eos;
     }
@@ -87,11 +93,12 @@ public final class SentencePieceTokenizer {
         return addBos;
     }
 
+    @Override
     public String piece(int id) {
         return pieces[id];
     }
 
-    /** Token ids of plain text, without BOS. */
+    @Override
     public int[] encode(String text) {
         if (text.isEmpty()) return new int[0];
         String normalized = (addSpacePrefix ? SPACE : "") + text.replace(" ", SPACE);
@@ -115,7 +122,7 @@ public final class SentencePieceTokenizer {
         return Arrays.copyOf(out, n);
     }
 
-    /** Text as the model reads it: BOS first when the vocabulary asks for it. */
+    @Override
     public int[] encodeWithBos(String text) {
         int[] ids = encode(text);
         if (!addBos) return ids;
@@ -167,7 +174,7 @@ public final class SentencePieceTokenizer {
         if (id != null) heap.add(new Candidate(scores[id], left, right, piece));
     }
 
-    /** Decodes a whole sequence; the space the dummy prefix added is dropped. */
+    @Override
     public String decode(int[] ids) {
         TokenDecoder d = decoder();
         StringBuilder sb = new StringBuilder();
@@ -175,9 +182,15 @@ public final class SentencePieceTokenizer {
         return sb.append(d.flush()).toString();
     }
 
-    /** A streaming decoder that holds back incomplete UTF-8 sequences split across tokens. */
+    @Override
     public TokenDecoder decoder() {
-        return new TokenDecoder(this);
+        return new TokenDecoder(this::bytes);
+    }
+
+    @Override
+    public OptionalInt controlToken(String piece) {
+        Integer id = controlPieces.get(piece);
+        return id == null ? OptionalInt.empty() : OptionalInt.of(id);
     }
 
     /** The bytes a token stands for (control tokens stand for none). */

@@ -2,23 +2,25 @@ package mistral.engine.tokenizer;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.function.IntFunction;
 
 /**
  * Turns a stream of token ids into text. Byte-fallback tokens can split one character over
  * several tokens, so bytes of an unfinished UTF-8 sequence wait for the next token.
  */
 public final class TokenDecoder {
-    private final SentencePieceTokenizer tokenizer;
+    private final IntFunction<byte[]> bytes;
     private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
     private boolean atStart = true;
 
-    TokenDecoder(SentencePieceTokenizer tokenizer) {
-        this.tokenizer = tokenizer;
+    /** @param bytes the bytes each token id stands for */
+    TokenDecoder(IntFunction<byte[]> bytes) {
+        this.bytes = bytes;
     }
 
     /** Text completed by this token (possibly empty). */
     public String next(int id) {
-        byte[] b = tokenizer.bytes(id);
+        byte[] b = bytes.apply(id);
         int from = 0;
         if (atStart && b.length > 0) {
             if (b[0] == ' ') from = 1; // the dummy-prefix space

@@ -35,7 +35,7 @@ class RegroupedWeightsTest {
     }
 
     private static MistralModel load(boolean mmap) {
-        return MistralModel.load(model, new LoadOptions("java", 2, null, null, null, false, mmap));
+        return MistralModel.load(model, LoadOptions.builder().threads(2).mmapWeights(mmap).build());
     }
 
     @Test

@@ -1,6 +1,6 @@
 package mistral.tasks.graph;
 
-import java.lang.foreign.Arena;
+import java.util.List;
 
 /** A device that runs execution plans: the Java CPU backend, an OpenCL device, ... */
 public interface Backend {
@@ -14,14 +14,26 @@ public interface Backend {
     String driver();
 
     /**
-     * The form of a weight this backend reads, in memory from {@code arena} if it needs a copy.
-     * Device backends upload the weight as stored (the default); the Java backend copies it out
-     * of the file mapping and may regroup it for its kernels.
+     * Puts a model's weights on the device once. Plans name the tensors that
+     * {@link DeviceWeights#tensor} returns, and every executor compiled against the result shares them.
      */
-    default WeightTensor prepare(WeightTensor w, Arena arena) {
-        return w;
-    }
+    DeviceWeights load(List<WeightTensor> weights);
 
-    /** Allocates the plan's buffers on the device, uploads the weights, prepares the kernels. */
-    Executor compile(ExecutionPlan plan);
+    /**
+     * Allocates the plan's activations and cache on the device and prepares the kernels; the plan's
+     * weights are read from {@code weights}. A weight the plan names that was not loaded (a small
+     * constant such as the RoPE table) is uploaded for this executor alone.
+     */
+    Executor compile(ExecutionPlan plan, DeviceWeights weights);
+
+    /** A one-off plan (tests, microbenchmarks): its weights are loaded for it alone and freed with the executor. */
+    default Executor compile(ExecutionPlan plan) {
+        DeviceWeights weights = load(plan.weights());
+        try {
+            return new WeightOwningExecutor(compile(plan, weights), weights);
+        } catch (RuntimeException | Error e) {
+            weights.close();
+            throw e;
+        }
+    }
 }

@@ -15,7 +15,7 @@ public interface Executor extends AutoCloseable {
     /** Zeroes every activation and cache buffer, as after compile. */
     void reset();
 
-    /** Bytes this executor holds on its device (weights, activations, cache). */
+    /** Bytes this executor holds on its device of its own: activations, cache, kernels' scratch (not the shared weights). */
     long deviceBytes();
 
     /** Bytes the device actually allocated for one of the plan's buffers, as the device reports it. */

@@ -2,9 +2,13 @@ package mistral.tasks.java;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 import mistral.tasks.TensorType;
 import mistral.tasks.graph.Backend;
+import mistral.tasks.graph.DeviceWeights;
 import mistral.tasks.graph.ExecutionPlan;
 import mistral.tasks.graph.Executor;
 import mistral.tasks.graph.WeightTensor;
@@ -17,10 +21,17 @@ import mistral.tasks.kernels.Q6_KI8;
 public final class JavaBackend implements Backend {
     private final int threads;
     private final boolean profile;
+    private final boolean inPlace;
 
     public JavaBackend(int threads, boolean profile) {
+        this(threads, profile, false);
+    }
+
+    /** @param inPlace read the weights where they are (the file mapping) instead of copying them: less memory, slower decoding */
+    public JavaBackend(int threads, boolean profile, boolean inPlace) {
         this.threads = threads;
         this.profile = profile;
+        this.inPlace = inPlace;
     }
 
     public static int defaultThreads() {
@@ -49,7 +60,6 @@ public final class JavaBackend implements Backend {
      * ({@link Q4_0X4}, {@link Q4_KX4}, {@link Q5_KX4}, {@link Q6_KI8}): the decode matvecs run two
      * to four times as fast on those layouts. The copies go into {@link PopulatedMemory}.
      */
-    @Override
     public WeightTensor prepare(WeightTensor w, Arena arena) {
         Layout layout = layoutFor(w);
         if (layout != null) return regroup(w, layout, arena);
@@ -91,6 +101,31 @@ public final class JavaBackend implements Backend {
         return new WeightTensor(w.name(), layout.type(), w.rows(), w.cols(), regrouped);
     }
 
+    /** Each weight once through {@link #prepare} into one shared arena, or as it is when reading in place. */
+    @Override
+    public DeviceWeights load(List<WeightTensor> weights) {
+        Map<String, WeightTensor> byName = new LinkedHashMap<>();
+        if (inPlace) {
+            for (WeightTensor w : weights) byName.put(w.name(), w);
+            return new JavaWeights(byName, null);
+        }
+        Arena arena = Arena.ofShared();
+        try {
+            for (WeightTensor w : weights) byName.computeIfAbsent(w.name(), n -> prepare(w, arena));
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+        return new JavaWeights(byName, arena);
+    }
+
+    /** The plan already names the tensors the kernels read (those of {@code weights}, or the file's). */
+    @Override
+    public Executor compile(ExecutionPlan plan, DeviceWeights weights) {
+        return new JavaExecutor(plan, threads, profile);
+    }
+
+    /** A one-off plan runs on the tensors it names, as they are. */
     @Override
     public Executor compile(ExecutionPlan plan) {
         return new JavaExecutor(plan, threads, profile);

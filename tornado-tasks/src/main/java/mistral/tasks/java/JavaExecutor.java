@@ -14,7 +14,7 @@ import mistral.tasks.graph.Task;
 import mistral.tasks.graph.WeightTensor;
 import mistral.tasks.kernels.ReferenceKernels;
 
-/** The Java backend's "device": heap arrays for activations and cache; weights stay in the mapped file. */
+/** The Java backend's "device": heap arrays for activations and cache; the weights are read where the plan's tensors point. */
 final class JavaExecutor implements Executor {
     private final ExecutionPlan plan;
     private final ParallelFor parallel;
@@ -103,7 +103,7 @@ final class JavaExecutor implements Executor {
     public long allocatedBytes(Buffer buffer) {
         if (floats.containsKey(buffer)) return (long) floats.get(buffer).length * Float.BYTES;
         if (ints.containsKey(buffer)) return (long) ints.get(buffer).length * Integer.BYTES;
-        return 0; // weights stay in the mapped file
+        return 0; // weights belong to the model, not to the executor
     }
 
     @Override

@@ -3,8 +3,10 @@ package mistral.tasks.opencl;
 import java.util.List;
 import java.util.Optional;
 import mistral.tasks.graph.Backend;
+import mistral.tasks.graph.DeviceWeights;
 import mistral.tasks.graph.ExecutionPlan;
 import mistral.tasks.graph.Executor;
+import mistral.tasks.graph.WeightTensor;
 
 /** Runs plans on an OpenCL device through the project's own FFM binding. */
 public final class OpenClBackend implements Backend {
@@ -61,8 +63,17 @@ public final class OpenClBackend implements Backend {
         return device.platformName() + " " + device.driver();
     }
 
+    /** Creates the model's context, builds (or takes from the cache) the program and uploads every weight once. */
     @Override
-    public Executor compile(ExecutionPlan plan) {
-        return new OpenClExecutor(device, plan, profile);
+    public DeviceWeights load(List<WeightTensor> weights) {
+        return new ClWeights(device, weights);
+    }
+
+    @Override
+    public Executor compile(ExecutionPlan plan, DeviceWeights weights) {
+        if (!(weights instanceof ClWeights cl) || cl.device.device().address() != device.device().address()) {
+            throw new IllegalArgumentException("these weights were loaded by another backend than " + id());
+        }
+        return new OpenClExecutor(cl, plan, profile);
     }
 }

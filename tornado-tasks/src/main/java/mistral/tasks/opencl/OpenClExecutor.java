@@ -23,8 +23,9 @@ import mistral.tasks.kernels.ReferenceKernels;
 import static mistral.tasks.opencl.OpenCl.*;
 
 /**
- * A plan on an OpenCL device: every buffer lives on the device (weights uploaded once, the KV
- * cache never leaves), each task is a kernel whose buffer arguments are bound once at compile
+ * A plan on an OpenCL device, in the context of the model's {@link ClWeights}: every buffer lives
+ * on the device (the weights are the model's, shared by every session; the KV cache never
+ * leaves), each task is a kernel whose buffer arguments are bound once at compile
  * time; a run sets only the scalars (pos, n) and enqueues on one in-order queue. Only the token ids
  * go in and the logits come out.
  */
@@ -32,17 +33,19 @@ final class OpenClExecutor implements Executor {
     /** Decode attention: a work-group folds at least ATT_MIN_SPAN keys; at most ATT_MAX_SPLITS per head. */
     static final int ATT_MIN_SPAN = 64, ATT_MAX_SPLITS = 32;
     private final ClDevice device;
+    private final ClWeights weights;
     private final ExecutionPlan plan;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment context, queue, program;
     private final Map<Buffer, MemorySegment> mems = new HashMap<>();
     private final List<Launch> launches = new ArrayList<>();
-    private final List<MemorySegment> scratch = new ArrayList<>();
+    /** Buffers this executor created (its activations, cache, scratch and unloaded weights): released on close. */
+    private final List<MemorySegment> owned = new ArrayList<>();
     private final int mvLanes, mvRows, gemmTile, normLws;
     private final MemorySegment scalar, event, tokensHost, outputHost;
     private final Profile profile;
-    private final boolean fromCache;
     private long deviceBytes;
+    private boolean closed;
 
     /**
      * One task as a kernel launch: buffer args already bound; per run, scalars and sizes. Matmul and
@@ -100,27 +103,24 @@ final class OpenClExecutor implements Executor {
         }
     }
 
-    OpenClExecutor(ClDevice device, ExecutionPlan plan, boolean profiling) {
-        this.device = device;
+    OpenClExecutor(ClWeights weights, ExecutionPlan plan, boolean profiling) {
+        this.device = weights.device;
+        this.weights = weights;
         this.plan = plan;
         this.profile = profiling ? new Profile() : null;
         this.scalar = arena.allocate(8);
         this.event = arena.allocate(ValueLayout.ADDRESS);
-        int maxGroup = Integer.highestOneBit(device.maxWorkGroup());
-        this.mvLanes = Math.max(4, Math.min(32, maxGroup));
-        this.mvRows = Math.max(1, Math.min(4, maxGroup / mvLanes));
-        this.gemmTile = maxGroup >= 256 ? 64 : maxGroup >= 64 ? 32 : 16;
-        this.normLws = Math.min(256, maxGroup);
+        ClLaunchShape shape = weights.shape;
+        this.mvLanes = shape.mvLanes();
+        this.mvRows = shape.mvRows();
+        this.gemmTile = shape.gemmTile();
+        this.normLws = shape.normLws();
+        this.context = weights.context;
+        this.program = weights.program;
         checkFits(plan);
-        MemorySegment devs = arena.allocate(ValueLayout.ADDRESS);
-        devs.set(ValueLayout.ADDRESS, 0, device.device());
-        this.context = create(clCreateContext, "clCreateContext", arena, MemorySegment.NULL, 1, devs, MemorySegment.NULL, MemorySegment.NULL);
         try {
             this.queue = create(clCreateCommandQueue, "clCreateCommandQueue", arena, context, device.device(),
                     profiling ? CL_QUEUE_PROFILING_ENABLE : 0L);
-            boolean[] cached = new boolean[1];
-            this.program = ClProgram.build(device, context, KernelSource.program(), options(), cached);
-            this.fromCache = cached[0];
             this.tokensHost = arena.allocate((long) plan.input().length() * Integer.BYTES);
             this.outputHost = arena.allocate(plan.output().byteSize());
             allocate();
@@ -131,55 +131,42 @@ final class OpenClExecutor implements Executor {
         }
     }
 
-    String options() {
-        return String.format(Locale.ROOT, "-cl-std=CL1.2 -DMV_LANES=%d -DMV_ROWS=%d -DGEMM_TILE=%d -DNORM_LWS=%d",
-                mvLanes, mvRows, gemmTile, normLws);
-    }
-
     boolean programFromCache() {
-        return fromCache;
+        return weights.programFromCache;
     }
 
+    /** This session's own buffers, one at a time and together with the model's weights already on the device. */
     private void checkFits(ExecutionPlan plan) {
-        long total = 0;
+        long total = weights.bytes();
         for (Buffer b : plan.buffers()) {
-            if (b.byteSize() > device.maxAlloc()) {
-                throw new OpenClException(String.format(Locale.ROOT, "%s needs %.2f GiB in one buffer; %s allows at most %.2f GiB",
-                        b.name(), b.byteSize() / 1073741824.0, device.name(), device.maxAlloc() / 1073741824.0));
-            }
+            if (b instanceof WeightTensor w && weights.mem(w) != null) continue;
+            ClWeights.checkAlloc(device, b.name(), b.byteSize());
             total += b.byteSize();
         }
         if (total > device.globalMemory()) {
-            throw new OpenClException(String.format(Locale.ROOT, "the model needs %.2f GiB on the device; %s has %.2f GiB",
+            throw new OpenClException(String.format(Locale.ROOT, "the model and this session need %.2f GiB on the device; %s has %.2f GiB",
                     total / 1073741824.0, device.name(), device.globalMemory() / 1073741824.0));
         }
     }
 
+    /** Activations and cache of this session; the model's weights are bound, unloaded ones (RoPE's table) uploaded here. */
     private void allocate() {
         for (Buffer b : plan.buffers()) {
+            MemorySegment shared = b instanceof WeightTensor w ? weights.mem(w) : null;
+            if (shared != null) {
+                mems.put(b, shared);
+                continue;
+            }
             MemorySegment mem = switch (b) {
-                case WeightTensor w -> upload(w);
+                case WeightTensor w -> ClWeights.upload(context, w, arena);
                 default -> create(clCreateBuffer, "clCreateBuffer(" + b.name() + ")", arena, context, CL_MEM_READ_WRITE,
                         b.byteSize(), MemorySegment.NULL);
             };
             mems.put(b, mem);
+            owned.add(mem);
             deviceBytes += b.byteSize();
         }
         reset();
-    }
-
-    /** Vectors (norm weights, RoPE frequencies) go up as float32; matrices as their raw GGUF blocks. */
-    private MemorySegment upload(WeightTensor w) {
-        MemorySegment host = w.data();
-        if (w.rows() == 1 && w.type() != TensorType.F32) {
-            float[] f = ReferenceKernels.weightRow(w, 0);
-            host = arena.allocate((long) f.length * 4);
-            MemorySegment.copy(f, 0, host, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, f.length);
-        } else if (w.rows() > 1 && w.cols() % 32 != 0) {
-            throw new OpenClException(w.name() + ": " + w.cols() + " columns; the OpenCL kernels need a multiple of 32");
-        }
-        return create(clCreateBuffer, "clCreateBuffer(" + w.name() + ")", arena, context,
-                CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, host.byteSize(), host);
     }
 
     private Launch launch(Task task) {
@@ -271,7 +258,7 @@ final class OpenClExecutor implements Executor {
     /** A device buffer of the executor's own (not in the plan), freed on close. */
     private MemorySegment scratch(String name, long bytes) {
         MemorySegment mem = create(clCreateBuffer, "clCreateBuffer(" + name + ")", arena, context, CL_MEM_READ_WRITE, bytes, MemorySegment.NULL);
-        scratch.add(mem);
+        owned.add(mem);
         deviceBytes += bytes;
         return mem;
     }
@@ -335,6 +322,8 @@ final class OpenClExecutor implements Executor {
 
     @Override
     public void close() {
+        if (closed) return;
+        closed = true;
         if (queue != null) {
             try {
                 call(clFinish, "clFinish", queue);
@@ -346,11 +335,8 @@ final class OpenClExecutor implements Executor {
             release(clReleaseKernel, l.kernel);
             for (Launch d : l.decode) release(clReleaseKernel, d.kernel);
         }
-        for (MemorySegment m : mems.values()) release(clReleaseMemObject, m);
-        for (MemorySegment m : scratch) release(clReleaseMemObject, m);
-        release(clReleaseProgram, program);
+        for (MemorySegment m : owned) release(clReleaseMemObject, m);
         release(clReleaseCommandQueue, queue);
-        release(clReleaseContext, context);
         arena.close();
     }
 }

@@ -1,5 +1,6 @@
 package mistral.tasks.opencl;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,11 +12,15 @@ import mistral.tasks.KernelParityContract;
 import mistral.tasks.RandomWeights;
 import mistral.tasks.TensorType;
 import mistral.tasks.graph.Backend;
+import mistral.tasks.graph.DeviceWeights;
 import mistral.tasks.graph.ExecutionPlan;
+import mistral.tasks.graph.Executor;
 import mistral.tasks.graph.F32Buffer;
 import mistral.tasks.graph.I32Buffer;
+import mistral.tasks.graph.Step;
 import mistral.tasks.graph.Task;
 import mistral.tasks.graph.TaskGraph;
+import mistral.tasks.graph.WeightTensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,16 +51,46 @@ class OpenClKernelsTest extends KernelParityContract {
             F32Buffer out = g.floats("out", DIM);
             g.task(new Task.Embed(tokens, RandomWeights.tensor("table", TensorType.F32, 2, DIM, 1), out));
             ExecutionPlan plan = g.input(tokens).output(out).freeze();
-            try (OpenClExecutor first = new OpenClExecutor(d, plan, false)) {
-                assertFalse(first.programFromCache());
+            try (ClWeights first = new ClWeights(d, plan.weights())) {
+                assertFalse(first.programFromCache);
             }
             assertEquals(1, Files.list(dir).count());
-            try (OpenClExecutor second = new OpenClExecutor(d, plan, false)) {
-                assertTrue(second.programFromCache());
+            try (ClWeights second = new ClWeights(d, plan.weights())) {
+                assertTrue(second.programFromCache);
             }
         } finally {
             if (old == null) System.clearProperty("mistral.kernelCache");
             else System.setProperty("mistral.kernelCache", old);
+        }
+    }
+
+    /** Two sessions over one upload: each allocates only its own buffers, and both compute what a one-off plan does. */
+    @Test
+    void executorsShareTheLoadedWeights() {
+        TaskGraph g = new TaskGraph("t", 2);
+        I32Buffer tokens = g.ints("tokens", 2);
+        F32Buffer x = g.floats("x", 2L * DIM), out = g.floats("out", 2L * 48);
+        WeightTensor table = RandomWeights.tensor("table", TensorType.F32, 5, DIM, 1);
+        WeightTensor w = RandomWeights.tensor("w", TensorType.Q8_0, 48, DIM, 2);
+        g.task(new Task.Embed(tokens, table, x)).task(new Task.MatMul(w, x, out, Task.Rows.ALL));
+        ExecutionPlan plan = g.input(tokens).output(out).freeze();
+        float[] alone = run(opencl.compile(plan));
+        try (DeviceWeights weights = opencl.load(plan.weights())) {
+            assertEquals(table.byteSize() + w.byteSize(), weights.bytes());
+            Executor a = opencl.compile(plan, weights), b = opencl.compile(plan, weights);
+            assertEquals(x.byteSize() + out.byteSize() + tokens.byteSize(), a.deviceBytes());
+            assertArrayEquals(alone, run(a));
+            assertArrayEquals(alone, run(b)); // a closed: b still reads the shared weights
+        }
+    }
+
+    private static float[] run(Executor e) {
+        try (e) {
+            e.writeInput(new int[] {3, 1}, 0, 2);
+            e.run(new Step(0, 2));
+            float[] out = new float[2 * 48];
+            e.readOutput(out, out.length);
+            return out;
         }
     }
 

@@ -3,8 +3,10 @@ package mistral.tasks.tornado;
 import java.util.ArrayList;
 import java.util.List;
 import mistral.tasks.graph.Backend;
+import mistral.tasks.graph.DeviceWeights;
 import mistral.tasks.graph.ExecutionPlan;
 import mistral.tasks.graph.Executor;
+import mistral.tasks.graph.WeightTensor;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoRuntime;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
@@ -66,7 +68,13 @@ public final class TornadoBackend implements Backend {
     }
 
     @Override
-    public Executor compile(ExecutionPlan plan) {
-        return new TornadoExecutor(device, plan, profile);
+    public DeviceWeights load(List<WeightTensor> weights) {
+        return new TornadoWeights(weights);
+    }
+
+    @Override
+    public Executor compile(ExecutionPlan plan, DeviceWeights weights) {
+        if (!(weights instanceof TornadoWeights t)) throw new IllegalArgumentException("these weights were loaded by another backend than " + id());
+        return new TornadoExecutor(device, plan, t, profile);
     }
 }

@@ -35,7 +35,8 @@ import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
 
 /**
  * A plan as one TornadoVM TaskGraph, frozen into an ImmutableTaskGraph and a TornadoExecutionPlan.
- * Weights and the device-resident state (activations, KV cache) transfer once (FIRST_EXECUTION);
+ * The weights' arrays are the model's ({@link TornadoWeights}); they and the device-resident state
+ * (activations, KV cache) transfer once (FIRST_EXECUTION);
  * per run only the token ids and params = [pos, n] go in and the output comes back.
  */
 final class TornadoExecutor implements Executor {
@@ -46,10 +47,14 @@ final class TornadoExecutor implements Executor {
     private final Profile profile;
     private long deviceBytes;
 
-    TornadoExecutor(TornadoDevice device, ExecutionPlan plan, boolean profiling) {
+    TornadoExecutor(TornadoDevice device, ExecutionPlan plan, TornadoWeights weights, boolean profiling) {
         this.plan = plan;
         this.profile = profiling ? new Profile() : null;
-        for (Buffer b : plan.buffers()) arrays.put(b, toArray(b));
+        for (Buffer b : plan.buffers()) {
+            deviceBytes += b.byteSize();
+            Object loaded = b instanceof WeightTensor w ? weights.array(w) : null;
+            arrays.put(b, loaded != null ? loaded : toArray(b));
+        }
         TaskGraph g = new TaskGraph("mistral");
         List<Object> once = new ArrayList<>();
         for (Buffer b : plan.buffers()) {
@@ -72,8 +77,7 @@ final class TornadoExecutor implements Executor {
     }
 
     /** F32 buffers and F32/F16 weights map to one array; Q8_0/Q4_0 to {scales, bytes}; BF16 widens to F32. */
-    private Object toArray(Buffer b) {
-        deviceBytes += b.byteSize();
+    static Object toArray(Buffer b) {
         return switch (b) {
             case F32Buffer f -> new FloatArray(Math.toIntExact(f.length()));
             case I32Buffer i -> new IntArray(i.length());
