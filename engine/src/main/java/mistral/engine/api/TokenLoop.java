@@ -68,7 +68,7 @@ final class TokenLoop {
         }
         long t2 = System.nanoTime();
         GenerationResult r = new GenerationResult(ids, prefilled, Arrays.copyOf(generated, count), Arrays.copyOf(logprobs, count),
-                text.toString(), stop, t1 - t0, t2 - t1, s.executor().profile());
+                text.toString(), stop, t1 - t0, t2 - t1, s.executor().profile().isEmpty() ? "" : s.executor().profile().table());
         return new Outcome(r, fed);
     }
 }

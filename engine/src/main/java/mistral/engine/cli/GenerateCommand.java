@@ -46,7 +46,7 @@ final class GenerateCommand extends Command {
                         r.promptIds().length, r.prefillTokensPerSecond(), r.generatedIds().length,
                         r.decodeTokensPerSecond(), r.stopReason().label());
             }
-            if (a.has("--profile")) err.print(r.profile().table());
+            if (a.has("--profile")) err.print(r.profileTable());
         }
     }
 }

@@ -86,6 +86,34 @@ class ChatCliTest {
         assertEquals(1, j.get("prompt_ids").get(0).asInt());
     }
 
+    /** synth writes v0.3's vocabulary layout for the v0.3 preset: [INST] and [/INST] as control tokens 3 and 4 (V3 template). */
+    @Test
+    void v3VocabularyFromSynth(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("v3.gguf"), file = dir.resolve("chat.json");
+        Result s = run("synth", "--preset", "mistral-7b-v0.3", "--type", "F32", "--out", model.toString(), "--dim", "64", "--layers", "1",
+                "--heads", "2", "--kv-heads", "1", "--hidden", "64");
+        assertEquals(0, s.code(), s.err());
+        Files.writeString(file, "[{\"role\":\"system\",\"content\":\"s\"},{\"role\":\"user\",\"content\":\"a\"},"
+                + "{\"role\":\"assistant\",\"content\":\"b\"},{\"role\":\"user\",\"content\":\"c\"}]");
+        Result r = run("tokenize", "--model", model.toString(), "--chat", file.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        int[] ids = Fixtures.ints(r.json().get("ids"));
+        int[] a = ints(run("tokenize", "--model", model.toString(), "--text", "a", "--json"));
+        int[] b = ints(run("tokenize", "--model", model.toString(), "--text", "b", "--json"));
+        int[] c = ints(run("tokenize", "--model", model.toString(), "--text", "s\n\nc", "--json"));
+        int[] expected = java.util.stream.IntStream.of(concat(new int[] {1, 3}, a, new int[] {4}, b, new int[] {2, 3}, c, new int[] {4})).toArray();
+        assertEquals(Arrays.toString(expected), Arrays.toString(ids));
+    }
+
+    private static int[] ints(Result r) throws Exception {
+        assertEquals(0, r.code(), r.err());
+        return Fixtures.ints(r.json().get("ids"));
+    }
+
+    private static int[] concat(int[]... parts) {
+        return Arrays.stream(parts).flatMapToInt(java.util.stream.IntStream::of).toArray();
+    }
+
     @Test
     void chatUsageErrors() {
         assertEquals(2, run("chat", "--model", F32, "--json").code());

@@ -1,12 +1,15 @@
 package mistral.engine.opencl;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import mistral.engine.Fixtures;
+import mistral.engine.api.Conversation;
 import mistral.engine.api.GenerateOptions;
+import mistral.engine.api.GenerationResult;
 import mistral.engine.api.LoadOptions;
 import mistral.engine.api.MistralModel;
 import mistral.engine.model.InferenceSession;
@@ -77,6 +80,31 @@ class OpenClModelTest {
                     for (int i = 0; i < cl[p].length; i++) max = Math.max(max, Math.abs(cl[p][i] - java[p][i]));
                 }
                 assertTrue(max < 1e-4, "chunk " + chunk + ": max logit diff vs Java token-by-token " + max);
+            }
+        }
+    }
+
+    /**
+     * The model uploads its weights once: sessions hold only their activations and cache, several
+     * live at once, and a conversation's cached turns answer as the Java backend does.
+     */
+    @Test
+    void sessionsShareTheModelsWeights() {
+        try (MistralModel cl = MistralModel.load(Fixtures.model("q8_0"), OPENCL);
+             MistralModel java = MistralModel.load(Fixtures.model("q8_0"), LoadOptions.defaults());
+             InferenceSession a = cl.session(0, Rows.LAST, 0); InferenceSession b = cl.session(0, Rows.LAST, 0)) {
+            assertEquals(cl.weights().tensors().stream().mapToLong(t -> t.byteSize()).sum(), cl.deviceWeightBytes());
+            long own = a.executor().deviceBytes();
+            assertTrue(own < cl.deviceWeightBytes() && own >= a.cache().bytes(), own + " bytes of its own");
+            assertEquals(own, b.executor().deviceBytes());
+            assertArrayEquals(a.next(1, 400, 17), b.next(1, 400, 17));
+            try (Conversation onCl = cl.chat("Speak as the Preacher.", false); Conversation onJava = java.chat("Speak as the Preacher.", false)) {
+                for (String q : new String[] {"Vanity of vanities", "What profit hath a man"}) {
+                    GenerationResult x = onCl.send(q, GenerateOptions.greedy(16), (id, t) -> { });
+                    GenerationResult y = onJava.send(q, GenerateOptions.greedy(16), (id, t) -> { });
+                    assertArrayEquals(y.generatedIds(), x.generatedIds(), q);
+                    assertEquals(y.prefilled(), x.prefilled());
+                }
             }
         }
     }
