@@ -8,9 +8,9 @@ import mistral.engine.model.Sampler;
 import mistral.tasks.graph.Task.Rows;
 
 /**
- * Times prefill and decode on a loaded model: a warm-up run, then {@code repeat} runs, each on a
- * fresh cache: prefill of {@code depth} context tokens (untimed) if asked, then a timed prefill
- * of {@code prompt} tokens, then {@code gen} greedy decode steps.
+ * Times prefill and decode on a loaded model: warm-up runs until the timings settle, then
+ * {@code repeat} runs, each on a fresh cache: prefill of {@code depth} context tokens (untimed) if
+ * asked, then a timed prefill of {@code prompt} tokens, then {@code gen} greedy decode steps.
  */
 public final class Benchmark {
     public record Settings(int prompt, int gen, int repeat, int depth, int chunkSize) {
@@ -35,8 +35,7 @@ public final class Benchmark {
             kv = session.cache().layer().stream().mapToLong(l ->
                     session.executor().allocatedBytes(l.keys()) + session.executor().allocatedBytes(l.values())).sum();
             device = session.executor().deviceBytes();
-            progress.accept("warm-up");
-            once(session, context, 0, Math.min(s.prompt(), 2 * chunk), Math.min(s.gen(), 8), new double[1], new double[1], 0);
+            warmUp(session, context, Math.min(s.prompt(), 2 * chunk), Math.min(s.gen(), 16), progress);
             for (int r = 0; r < s.repeat(); r++) {
                 progress.accept(String.format("run %d/%d", r + 1, s.repeat()));
                 session.reset();
@@ -46,6 +45,35 @@ public final class Benchmark {
         }
         Stats d = Stats.of(decode);
         return new Result(Stats.of(prefill), d, model.weightBytesPerToken() * d.median() / 1e9, kv, device);
+    }
+
+    /** Warm-up ends after this long once two runs in a row agree, or after the cap whatever the timings. */
+    static final long WARM_UP_MIN_NANOS = 2_000_000_000L, WARM_UP_MAX_NANOS = 20_000_000_000L;
+    static final double SETTLED = 0.05;
+
+    /**
+     * Runs the workload until the JIT has compiled the kernels, as JMH's warm-up does: at least
+     * {@link #WARM_UP_MIN_NANOS} and until the prefill and decode rates of two runs in a row agree
+     * within {@link #SETTLED}, at most {@link #WARM_UP_MAX_NANOS} (a 7B's single run is longer than both).
+     */
+    private static void warmUp(InferenceSession session, int[] tokens, int prompt, int gen, Consumer<String> progress) {
+        long start = System.nanoTime();
+        double[] prefill = new double[1], decode = new double[1];
+        double lastPrefill = 0, lastDecode = 0;
+        for (int run = 1; ; run++) {
+            progress.accept("warm-up " + run);
+            session.reset();
+            once(session, tokens, 0, prompt, gen, prefill, decode, 0);
+            long elapsed = System.nanoTime() - start;
+            boolean settled = run > 1 && near(prefill[0], lastPrefill) && near(decode[0], lastDecode);
+            if (elapsed >= WARM_UP_MAX_NANOS || (elapsed >= WARM_UP_MIN_NANOS && settled)) return;
+            lastPrefill = prefill[0];
+            lastDecode = decode[0];
+        }
+    }
+
+    private static boolean near(double a, double b) {
+        return Math.abs(a - b) <= SETTLED * Math.max(a, b);
     }
 
     private static void once(InferenceSession session, int[] tokens, int from, int prompt, int gen,

@@ -53,8 +53,9 @@ final class BenchCommand extends Command {
                 throw new UsageException("bench: depth + prompt + gen = " + need + " exceeds the context of "
                         + model.config().contextLength() + " (raise it with --context)");
             }
-            Benchmark.Result r = Benchmark.run(model, s, msg -> err.print("\rbench " + model.backend().id() + ": " + msg + "   "));
-            err.println();
+            ProgressLine progress = new ProgressLine(err);
+            Benchmark.Result r = Benchmark.run(model, s, msg -> progress.update("bench " + model.backend().id() + ": " + msg));
+            progress.done();
             if (a.has("--json")) {
                 out.println(new Json().put("device", model.backend().id()).put("device_name", model.backend().description())
                         .put("model", modelPath(a).toString()).put("prompt", s.prompt()).put("gen", s.gen()).put("depth", s.depth())
@@ -75,9 +76,10 @@ final class BenchCommand extends Command {
         String spec = a.required("--devices");
         List<String> devices = spec.equals("all") ? Devices.ids() : Arrays.asList(spec.split(","));
         Path dir = Path.of(a.string("--out", "bench-results"));
+        ProgressLine progress = new ProgressLine(err);
         List<DeviceComparison.Row> rows = DeviceComparison.run(modelPath(a), loadOptions(a), devices, a.string("--suite", "standard"),
-                a.integer("--repeat", 3), msg -> err.print("\r\u001b[2K" + msg));
-        err.println();
+                a.integer("--repeat", 3), progress::update);
+        progress.done();
         try {
             BenchReport.write(rows, dir);
         } catch (IOException e) {

@@ -63,7 +63,9 @@ final class SynthCommand extends Command {
         Path file = Path.of(a.required("--out"));
         err.println("synth: " + c.describe().replace("\n", "\n       "));
         try {
-            SyntheticModel.write(c, type, a.longValue("--seed", 1), file, a.integer("--threads", JavaBackend.defaultThreads()), err);
+            ProgressLine progress = new ProgressLine(err);
+            SyntheticModel.write(c, type, a.longValue("--seed", 1), file, a.integer("--threads", JavaBackend.defaultThreads()), progress::update);
+            progress.done();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }

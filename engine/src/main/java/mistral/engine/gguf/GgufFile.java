@@ -63,6 +63,15 @@ public final class GgufFile implements AutoCloseable {
         }
     }
 
+    /**
+     * A GGUF file already in memory (tests, fuzzing); {@code path} only names it in errors. The
+     * segment must stay valid while the file is open; closing it frees nothing.
+     */
+    public static GgufFile of(Path path, MemorySegment contents) {
+        if (contents.byteSize() < 24) throw new GgufException(path, "truncated: " + contents.byteSize() + " bytes is too short for a GGUF header");
+        return parse(path, null, contents);
+    }
+
     private static GgufFile parse(Path path, Arena arena, MemorySegment seg) {
         GgufCursor c = new GgufCursor(seg, path);
         int magic = c.u32("magic");
@@ -204,6 +213,6 @@ public final class GgufFile implements AutoCloseable {
 
     @Override
     public void close() {
-        arena.close();
+        if (arena != null) arena.close();
     }
 }

@@ -20,32 +20,40 @@ public final class ConfigResolver {
     private ConfigResolver() {
     }
 
+    /** A size or count from the file: a non-negative int, else a clear error naming the key ({@code fallback} when absent; -1: required). */
+    private static int count(GgufFile g, String key, int fallback) {
+        if (fallback < 0 && !g.has(key)) return (int) g.integer(key); // the file's own "missing key" error
+        long v = g.integer(key, fallback);
+        if (v < 0 || v > Integer.MAX_VALUE) throw new GgufException(g.path(), key + " is " + v + ", not a valid size");
+        return (int) v;
+    }
+
     public static ModelConfig resolve(GgufFile g, Overrides o) {
         String arch = g.has("general.architecture") ? g.string("general.architecture") : "(missing)";
         if (!arch.equals("llama") && !arch.equals("mistral")) {
             throw new GgufException(g.path(), "architecture " + arch + " is not a Mistral/Llama model");
         }
         String p = arch + ".";
-        int dim = (int) g.integer(p + "embedding_length");
-        int heads = (int) g.integer(p + "attention.head_count");
-        int headDim = (int) g.integer(p + "attention.key_length", g.integer(p + "rope.dimension_count", dim / Math.max(1, heads)));
-        int vocab = g.has(p + "vocab_size") ? (int) g.integer(p + "vocab_size")
+        int dim = count(g, p + "embedding_length", -1);
+        int heads = count(g, p + "attention.head_count", -1);
+        int headDim = count(g, p + "attention.key_length", count(g, p + "rope.dimension_count", dim / Math.max(1, heads)));
+        int vocab = g.has(p + "vocab_size") ? count(g, p + "vocab_size", -1)
                 : g.has("tokenizer.ggml.tokens") ? g.get("tokenizer.ggml.tokens", String[].class).length : 0;
         ModelConfig c;
         try {
-            c = new ModelConfig(dim, (int) g.integer(p + "block_count"), heads,
-                    (int) g.integer(p + "attention.head_count_kv", heads), headDim,
-                    (int) g.integer(p + "feed_forward_length"), vocab,
+            c = new ModelConfig(dim, count(g, p + "block_count", -1), heads,
+                    count(g, p + "attention.head_count_kv", heads), headDim,
+                    count(g, p + "feed_forward_length", -1), vocab,
                     (float) g.real(p + "attention.layer_norm_rms_epsilon", 1e-5),
                     (float) g.real(p + "rope.freq_base", 10000.0),
-                    (int) g.integer(p + "context_length", 4096), 0, "none");
+                    count(g, p + "context_length", 4096), 0, "none");
         } catch (IllegalArgumentException e) {
             throw new GgufException(g.path(), "bad model config: " + e.getMessage());
         }
         if (o.slidingWindow() != null) {
             c = c.withWindow(o.slidingWindow(), "--sliding-window");
         } else if (g.has(p + "attention.sliding_window")) {
-            c = c.withWindow((int) g.integer(p + "attention.sliding_window"), "GGUF " + p + "attention.sliding_window");
+            c = c.withWindow(count(g, p + "attention.sliding_window", 0), "GGUF " + p + "attention.sliding_window");
         } else if (o.preset() != null) {
             c = c.withWindow(Preset.load(o.preset()).config().slidingWindow(), "preset " + o.preset());
         } else {

@@ -18,6 +18,9 @@ public record ModelConfig(int dim, int layers, int heads, int kvHeads, int headD
         if (heads % kvHeads != 0) throw new IllegalArgumentException(heads + " query heads is not a multiple of " + kvHeads + " KV heads");
         if (headDim % 2 != 0) throw new IllegalArgumentException("head_dim " + headDim + " must be even for RoPE");
         if (slidingWindow < 0) throw new IllegalArgumentException("sliding window must be >= 0");
+        if (contextLength <= 0) throw new IllegalArgumentException("context length must be positive, got " + contextLength);
+        if (!(ropeTheta > 0) || Float.isInfinite(ropeTheta)) throw new IllegalArgumentException("rope theta must be positive, got " + ropeTheta);
+        if (!(normEps >= 0) || Float.isInfinite(normEps)) throw new IllegalArgumentException("norm epsilon must be >= 0, got " + normEps);
     }
 
     public int qDim() {

@@ -1,7 +1,6 @@
 package mistral.engine.synth;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
@@ -32,7 +31,8 @@ public final class SyntheticModel {
     private SyntheticModel() {
     }
 
-    public static void write(ModelConfig c, TensorType type, long seed, Path out, int threads, PrintStream progress) throws IOException {
+    /** @param progress hears a progress line now and then (the bar, done and total bytes, the tensor being written) */
+    public static void write(ModelConfig c, TensorType type, long seed, Path out, int threads, java.util.function.Consumer<String> progress) throws IOException {
         List<Spec> specs = new ArrayList<>();
         specs.add(new Spec("token_embd.weight", c.vocabSize(), c.dim(), type));
         specs.add(new Spec("output_norm.weight", 1, c.dim(), TensorType.F32));
@@ -92,12 +92,11 @@ public final class SyntheticModel {
                 done[0] += s.bytes();
                 long now = System.nanoTime();
                 if (progress != null && (now - lastPrint[0] > 500_000_000L || done[0] == grandTotal)) {
-                    progress.print(bar(name, done[0], grandTotal, start));
+                    progress.accept(bar(name, done[0], grandTotal, start));
                     lastPrint[0] = now;
                 }
             });
         }
-        if (progress != null) progress.println();
     }
 
     private static void writeTensor(Spec s, int index, long seed, MemorySegment slab, FileChannel ch, ParallelFor parallel) throws IOException {
@@ -163,7 +162,7 @@ public final class SyntheticModel {
         int width = 30;
         int filled = (int) (width * done / Math.max(1, total));
         double secs = (System.nanoTime() - start) / 1e9;
-        return String.format(Locale.ROOT, "\r[%s%s] %3d%% %7.3f/%.3f GB %5.0fs %-28s", "#".repeat(filled), " ".repeat(width - filled),
+        return String.format(Locale.ROOT, "[%s%s] %3d%% %7.3f/%.3f GB %5.0fs %s", "#".repeat(filled), " ".repeat(width - filled),
                 100 * done / Math.max(1, total), done / 1e9, total / 1e9, secs, name);
     }
 }

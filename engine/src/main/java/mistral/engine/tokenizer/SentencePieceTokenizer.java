@@ -66,12 +66,20 @@ public final class SentencePieceTokenizer implements Tokenizer {
             throw new GgufException(gguf.path(), "tokenizer arrays disagree: " + tokens.length + " tokens, "
                     + scores.length + " scores, " + types.length + " types");
         }
+        if (tokens.length == 0) throw new GgufException(gguf.path(), "tokenizer.ggml.tokens is empty");
         return new SentencePieceTokenizer(tokens, scores, types,
-                (int) gguf.integer("tokenizer.ggml.bos_token_id", 1),
-                (int) gguf.integer("tokenizer.ggml.eos_token_id", 2),
-                (int) gguf.integer("tokenizer.ggml.unknown_token_id", 0),
+                tokenId(gguf, "tokenizer.ggml.bos_token_id", 1, tokens.length),
+                tokenId(gguf, "tokenizer.ggml.eos_token_id", 2, tokens.length),
+                tokenId(gguf, "tokenizer.ggml.unknown_token_id", 0, tokens.length),
                 gguf.bool("tokenizer.ggml.add_bos_token", true),
                 gguf.bool("tokenizer.ggml.add_space_prefix", true));
+    }
+
+    /** A special token's id from the file, checked to name one of the vocabulary's pieces. */
+    private static int tokenId(GgufFile gguf, String key, int fallback, int vocab) {
+        long id = gguf.integer(key, fallback);
+        if (id < 0 || id >= vocab) throw new GgufException(gguf.path(), key + " is " + id + ", outside the vocabulary of " + vocab + " pieces");
+        return (int) id;
     }
 
     @Override

@@ -17,10 +17,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The tiny fixtures against the official Mistral reference implementation's numbers. */
 class ReferenceParityTest {
 
-    /** Max abs error for float weights; mean abs error for quantized ones (the bounds). */
-    static double tolerance(String type) {
-        return type.startsWith("f") ? 1e-3 : 2e-2;
-    }
+    /**
+     * Every file here runs on its own weights against the reference, so quantized ones are held to
+     * the same bound: float32 noise, measured below 5e-6 (docs/accuracy.md), with a 10x margin for
+     * other summation orders (AVX2, more threads).
+     */
+    static final double MAX_ABS = 5e-5;
 
     @ParameterizedTest
     @ValueSource(strings = {"f32", "f16", "q8_0", "q4_0"})
@@ -41,11 +43,7 @@ class ReferenceParityTest {
                 }
                 double mean = sum / expected.length;
                 System.out.printf("%s %s: max abs %.2e, mean abs %.2e%n", type, prompt.get("name").asText(), max, mean);
-                if (type.startsWith("f")) {
-                    assertTrue(max < tolerance(type), type + " " + prompt.get("name") + " max abs diff " + max);
-                } else {
-                    assertTrue(mean < tolerance(type), type + " " + prompt.get("name") + " mean abs diff " + mean);
-                }
+                assertTrue(max < MAX_ABS, type + " " + prompt.get("name") + " max abs diff " + max);
                 assertEquals(prompt.get("perplexity").asDouble(), r.perplexity(), prompt.get("perplexity").asDouble() * 1e-3);
             }
         }

@@ -109,6 +109,7 @@ public final class JavaBackend implements Backend {
             for (WeightTensor w : weights) byName.put(w.name(), w);
             return new JavaWeights(byName, null);
         }
+        checkFitsInMemory(weights);
         Arena arena = Arena.ofShared();
         try {
             for (WeightTensor w : weights) byName.computeIfAbsent(w.name(), n -> prepare(w, arena));
@@ -117,6 +118,24 @@ public final class JavaBackend implements Backend {
             throw e;
         }
         return new JavaWeights(byName, arena);
+    }
+
+    /** Bytes {@link #prepare} allocates for the weight: its regrouped layout's, or a plain copy's. */
+    static long preparedBytes(WeightTensor w) {
+        Layout layout = layoutFor(w);
+        return layout == null ? w.byteSize() : (long) w.rows() * layout.type().bytesFor(w.cols());
+    }
+
+    /** A copy larger than the memory the machine has left is a clear error before anything is allocated. */
+    private static void checkFitsInMemory(List<WeightTensor> weights) {
+        long need = weights.stream().distinct().mapToLong(JavaBackend::preparedBytes).sum();
+        long available = HostMemory.availableBytes();
+        if (need > available) {
+            throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+                    "the Java backend's copy of the weights needs %.2f GiB of memory and this machine has %.2f GiB available;"
+                            + " use --mmap to read them from the file instead (slower decoding), or free memory",
+                    need / 1073741824.0, available / 1073741824.0));
+        }
     }
 
     /** The plan already names the tensors the kernels read (those of {@code weights}, or the file's). */
