@@ -1,14 +1,11 @@
 package mistral.engine.api;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import mistral.engine.chat.Message;
-import mistral.engine.model.InferenceSession;
-import mistral.tasks.graph.Task.Rows;
 
 /**
  * A chat with an Instruct model that keeps its session between turns: the KV cache holds the
@@ -25,9 +22,7 @@ public final class Conversation implements AutoCloseable {
     /** The ids of each assistant message (by index in {@code messages}), EOS included. */
     private final Map<Integer, int[]> answerIds = new HashMap<>();
     private String system;
-    private InferenceSession session;
-    /** The ids in the session's cache, in order (as many as its position). */
-    private int[] cached = new int[0];
+    private PrefixSession session;
     /** The whole conversation: the last prompt and its answer with EOS. */
     private int[] history = new int[0];
     private Consumer<String> notices = message -> { };
@@ -49,7 +44,7 @@ public final class Conversation implements AutoCloseable {
      * (also a partial one, when cancelled) becomes part of the conversation.
      */
     public GenerationResult send(String userMessage, GenerateOptions options, TokenListener listener) {
-        if (session == null) session = model.session(options.chunkSize(), Rows.LAST, 0);
+        if (session == null) session = new PrefixSession(model, options.chunkSize());
         messages.add(Message.user(userMessage));
         int[] prompt;
         try {
@@ -58,26 +53,15 @@ public final class Conversation implements AutoCloseable {
             messages.removeLast();
             throw e;
         }
-        int keep = Math.min(commonPrefix(cached, prompt), prompt.length - 1); // the last prompt token's logits are needed
-        if (keep < session.position()) {
-            if (session.canRewind(keep)) {
-                session.rewind(keep);
-            } else {
-                session.reset();
-                keep = 0;
-            }
-        }
-        TokenLoop.Outcome out = TokenLoop.run(session, prompt, keep, options, model.tokenizer().eos(), model.tokenizer().decoder(), listener);
-        GenerationResult r = out.result();
-        cached = concat(Arrays.copyOf(prompt, keep + r.prefilled()), Arrays.copyOf(r.generatedIds(), out.fedGenerated()));
-        if (keep + r.prefilled() < prompt.length) { // cancelled before the answer began
+        GenerationResult r = session.generate(prompt, options, listener, false);
+        if (session.cachedTokens() < prompt.length) { // cancelled before the answer began
             messages.removeLast();
             return r;
         }
-        int[] answer = concat(r.generatedIds(), new int[] {model.tokenizer().eos()});
+        int[] answer = PrefixSession.concat(r.generatedIds(), new int[] {model.tokenizer().eos()});
         messages.add(Message.assistant(r.text()));
         answerIds.put(messages.size() - 1, answer);
-        history = concat(prompt, answer);
+        history = PrefixSession.concat(prompt, answer);
         return r;
     }
 
@@ -87,7 +71,7 @@ public final class Conversation implements AutoCloseable {
      */
     private int[] fitPrompt(int maxTokens) {
         int[] prompt = encode();
-        if (session.rolling()) return prompt;
+        if (session.fits(prompt.length, maxTokens)) return prompt;
         int dropped = 0;
         while ((long) prompt.length + maxTokens > model.config().contextLength() && messages.size() > 1) {
             messages.subList(0, 2).clear(); // the oldest user message and its answer
@@ -104,7 +88,7 @@ public final class Conversation implements AutoCloseable {
             notices.accept("the conversation outgrew the context of " + model.config().contextLength() + " tokens: dropped the oldest "
                     + (dropped == 1 ? "turn" : dropped + " turns") + " and prefilled the rest again");
         }
-        model.checkFits(prompt.length, maxTokens);
+        if (!session.fits(prompt.length, maxTokens)) model.checkFits(prompt.length, maxTokens);
         return prompt;
     }
 
@@ -125,7 +109,6 @@ public final class Conversation implements AutoCloseable {
     public void reset() {
         messages.clear();
         answerIds.clear();
-        cached = new int[0];
         history = new int[0];
         if (session != null) session.reset();
     }
@@ -142,19 +125,7 @@ public final class Conversation implements AutoCloseable {
 
     /** Tokens the session's cache holds now. */
     public int cachedTokens() {
-        return cached.length;
-    }
-
-    private static int commonPrefix(int[] a, int[] b) {
-        int n = Math.min(a.length, b.length), i = 0;
-        while (i < n && a[i] == b[i]) i++;
-        return i;
-    }
-
-    private static int[] concat(int[] a, int[] b) {
-        int[] out = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
+        return session == null ? 0 : session.cachedTokens();
     }
 
     @Override

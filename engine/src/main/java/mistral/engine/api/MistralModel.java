@@ -141,6 +141,22 @@ public final class MistralModel implements AutoCloseable {
         return s;
     }
 
+    /**
+     * A session that reuses the longest cached prefix of each prompt (a server's slot). Close it
+     * when done; closing the model closes it too.
+     *
+     * @param chunkSize prefill chunk; 0 = the default
+     */
+    public PrefixSession prefixSession(int chunkSize) {
+        return new PrefixSession(this, chunkSize);
+    }
+
+    /** An id for the model, as servers list it: the file's name without {@code .gguf}. */
+    public String id() {
+        String name = gguf.path().getFileName().toString();
+        return name.endsWith(".gguf") ? name.substring(0, name.length() - 5) : name;
+    }
+
     /** Plain-text completion: the prompt with BOS, then up to {@code maxTokens}. */
     public GenerationResult generate(String prompt, GenerateOptions options, TokenListener listener) {
         return generate(tokenizer.encodeWithBos(prompt), options, listener);

@@ -1,6 +1,8 @@
 package mistral.engine.api;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import mistral.engine.model.InferenceSession;
 import mistral.engine.model.LogProbs;
 import mistral.engine.model.Sampler;
@@ -16,6 +18,24 @@ final class TokenLoop {
     }
 
     private TokenLoop() {
+    }
+
+    /** The k most likely tokens, best first (ties to the lower id), as log-probabilities. */
+    static List<TokenLogprob> top(float[] logits, double logSumExp, int k) {
+        int[] best = new int[k];
+        int n = 0;
+        for (int i = 0; i < logits.length; i++) {
+            if (n == k && logits[i] <= logits[best[k - 1]]) continue;
+            int j = n < k ? n++ : k - 1;
+            while (j > 0 && logits[best[j - 1]] < logits[i]) {
+                best[j] = best[j - 1];
+                j--;
+            }
+            best[j] = i;
+        }
+        List<TokenLogprob> out = new ArrayList<>(n);
+        for (int j = 0; j < n; j++) out.add(new TokenLogprob(best[j], logits[best[j]] - logSumExp));
+        return out;
     }
 
     /**
@@ -50,11 +70,13 @@ final class TokenLoop {
                     stop = StopReason.EOS;
                     break;
                 }
-                logprobs[count] = LogProbs.of(logits, id);
+                double lse = LogProbs.logSumExp(logits);
+                logprobs[count] = logits[id] - lse;
+                List<TokenLogprob> top = options.topLogprobs() > 0 ? top(logits, lse, options.topLogprobs()) : List.of();
                 generated[count++] = id;
                 String piece = decoder.next(id);
                 text.append(piece);
-                listener.onToken(id, piece);
+                listener.onToken(id, piece, logprobs[count - 1], top);
                 if (count < options.maxTokens() && !options.cancelled()) {
                     logits = s.next(id);
                     fed++;

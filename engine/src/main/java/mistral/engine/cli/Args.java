@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Set;
 
 /** {@code --flag value} and {@code --switch} parsing against the flags a command declares. */
-final class Args {
+public final class Args {
     private final String command;
     private final Map<String, String> values = new HashMap<>();
     /** Every value of a flag given more than once (--message A --message B), in order. */
@@ -17,7 +17,7 @@ final class Args {
         this.command = command;
     }
 
-    static Args parse(String command, String[] argv, int from, Set<String> valued, Set<String> switches) {
+    public static Args parse(String command, String[] argv, int from, Set<String> valued, Set<String> switches) {
         Args a = new Args(command);
         for (int i = from; i < argv.length; i++) {
             String arg = argv[i];
@@ -45,25 +45,25 @@ final class Args {
     }
 
     /** Every value given for a flag, in order (empty when absent). */
-    List<String> all(String flag) {
+    public List<String> all(String flag) {
         return repeated.getOrDefault(flag, List.of());
     }
 
-    boolean has(String flag) {
+    public boolean has(String flag) {
         return values.containsKey(flag);
     }
 
-    String string(String flag, String fallback) {
+    public String string(String flag, String fallback) {
         return values.getOrDefault(flag, fallback);
     }
 
-    String required(String flag) {
+    public String required(String flag) {
         String v = values.get(flag);
         if (v == null) throw new UsageException(command + ": " + flag + " is required");
         return v;
     }
 
-    int integer(String flag, int fallback) {
+    public int integer(String flag, int fallback) {
         String v = values.get(flag);
         if (v == null) return fallback;
         try {
@@ -73,11 +73,11 @@ final class Args {
         }
     }
 
-    Integer integerOrNull(String flag) {
+    public Integer integerOrNull(String flag) {
         return has(flag) ? integer(flag, 0) : null;
     }
 
-    long longValue(String flag, long fallback) {
+    public long longValue(String flag, long fallback) {
         String v = values.get(flag);
         if (v == null) return fallback;
         try {
@@ -87,7 +87,7 @@ final class Args {
         }
     }
 
-    float real(String flag, float fallback) {
+    public float real(String flag, float fallback) {
         String v = values.get(flag);
         if (v == null) return fallback;
         try {

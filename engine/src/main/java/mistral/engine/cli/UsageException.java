@@ -1,8 +1,8 @@
 package mistral.engine.cli;
 
 /** Bad command-line input: exit code 2 with a one-line message. */
-final class UsageException extends RuntimeException {
-    UsageException(String message) {
+public final class UsageException extends RuntimeException {
+    public UsageException(String message) {
         super(message);
     }
 }

@@ -1,0 +1,101 @@
+package mistral.server;
+
+import java.util.ArrayList;
+import java.util.List;
+import mistral.engine.api.MistralModel;
+import mistral.engine.api.PrefixSession;
+
+/**
+ * N slots, each a session over the model's one set of weights, and a bounded queue in front of
+ * them. A request takes the free slot whose cache shares the longest prefix with its prompt; when
+ * none is free it waits in the queue, and when the queue is full it is refused at once (429).
+ */
+final class SlotPool implements AutoCloseable {
+    static final class Slot {
+        final int index;
+        final PrefixSession session;
+        boolean busy;
+
+        Slot(int index, PrefixSession session) {
+            this.index = index;
+            this.session = session;
+        }
+    }
+
+    /** The queue was full: answered 429 with Retry-After. */
+    static final class QueueFull extends RuntimeException {
+        QueueFull() {
+            super("all slots are busy and the queue is full", null, false, false);
+        }
+    }
+
+    private final List<Slot> slots = new ArrayList<>();
+    private final int queueLimit;
+    private int waiting, busy;
+
+    SlotPool(MistralModel model, int parallel, int queueLimit) {
+        if (parallel < 1) throw new IllegalArgumentException("--parallel must be >= 1, got " + parallel);
+        if (queueLimit < 0) throw new IllegalArgumentException("--queue must be >= 0, got " + queueLimit);
+        for (int i = 0; i < parallel; i++) slots.add(new Slot(i, model.prefixSession(0)));
+        this.queueLimit = queueLimit;
+    }
+
+    /**
+     * A free slot, best for this prompt, waiting until {@code deadlineNanos} (System.nanoTime).
+     *
+     * @throws QueueFull when every slot is busy and {@code queue} requests already wait
+     * @throws ApiError  504 when the deadline passes while waiting
+     */
+    synchronized Slot acquire(int[] prompt, long deadlineNanos) throws InterruptedException {
+        if (busy == slots.size()) {
+            if (waiting >= queueLimit) throw new QueueFull();
+            waiting++;
+            try {
+                while (busy == slots.size()) {
+                    long left = deadlineNanos - System.nanoTime();
+                    if (left <= 0) throw new ApiError(504, "timeout", null, "timeout", "the request waited in the queue past its deadline");
+                    wait(Math.max(1, left / 1_000_000));
+                }
+            } finally {
+                waiting--;
+            }
+        }
+        Slot best = null;
+        int bestPrefix = -1;
+        for (Slot s : slots) {
+            if (s.busy) continue;
+            int p = prompt == null ? 0 : s.session.cachedPrefix(prompt);
+            if (p > bestPrefix) {
+                best = s;
+                bestPrefix = p;
+            }
+        }
+        best.busy = true;
+        busy++;
+        return best;
+    }
+
+    synchronized void release(Slot slot) {
+        if (!slot.busy) return;
+        slot.busy = false;
+        busy--;
+        notifyAll();
+    }
+
+    synchronized int busy() {
+        return busy;
+    }
+
+    synchronized int waiting() {
+        return waiting;
+    }
+
+    int size() {
+        return slots.size();
+    }
+
+    @Override
+    public synchronized void close() {
+        for (Slot s : slots) s.session.close();
+    }
+}
