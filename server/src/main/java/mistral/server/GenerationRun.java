@@ -14,6 +14,7 @@ import mistral.engine.api.Cancellation;
 import mistral.engine.api.GenerateOptions;
 import mistral.engine.api.GenerationResult;
 import mistral.engine.api.StopReason;
+import mistral.engine.api.StopSequences;
 import mistral.engine.api.TokenListener;
 import mistral.engine.api.TokenLogprob;
 

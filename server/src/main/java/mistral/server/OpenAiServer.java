@@ -91,6 +91,10 @@ public final class OpenAiServer implements AutoCloseable {
             metrics = new ServerMetrics(p.size(), p::busy, p::waiting);
             pool = p;
             model = m;
+        } catch (OutOfMemoryError e) {
+            loadError = "out of memory for the model and " + settings.parallel() + " slot(s): raise -Xmx (MISTRAL_JAVA_OPTS)"
+                    + " or lower --parallel or --context";
+            System.err.println("error: cannot load " + settings.model() + ": " + loadError);
         } catch (RuntimeException | Error e) {
             loadError = e.getMessage() == null ? e.toString() : e.getMessage();
             System.err.println("error: cannot load " + settings.model() + ": " + loadError);

@@ -36,7 +36,10 @@ final class SlotPool implements AutoCloseable {
     SlotPool(MistralModel model, int parallel, int queueLimit) {
         if (parallel < 1) throw new IllegalArgumentException("--parallel must be >= 1, got " + parallel);
         if (queueLimit < 0) throw new IllegalArgumentException("--queue must be >= 0, got " + queueLimit);
-        for (int i = 0; i < parallel; i++) slots.add(new Slot(i, model.prefixSession(0)));
+        // chunks of at most 512 tokens: a slot's activations then take ~90 MB for a 7B, not ~700 MB at the 4096 window
+        int window = model.config().slidingWindow();
+        int chunk = window > 0 ? Math.min(512, window) : 512;
+        for (int i = 0; i < parallel; i++) slots.add(new Slot(i, model.prefixSession(chunk)));
         this.queueLimit = queueLimit;
     }
 

@@ -1,28 +1,30 @@
-package mistral.server;
+package mistral.engine.api;
 
 import java.util.List;
 
 /**
- * OpenAI's {@code stop}: generation ends before the first stop string. While streaming, text that
- * could be the start of a stop string is held back until the next token settles it.
+ * Stop strings (OpenAI's {@code stop}, LangChain4j's {@code stopSequences}): generation ends
+ * before the first of them. While streaming, text that could be the start of a stop string is
+ * held back until the next token settles it. Feed it the generated text piece by piece; when
+ * {@link #stopped()} turns true, cancel the generation.
  */
-final class StopSequences {
+public final class StopSequences {
     private final List<String> stops;
     private final int longest;
     private final StringBuilder pending = new StringBuilder();
     private boolean stopped;
 
-    StopSequences(List<String> stops) {
-        this.stops = stops;
+    public StopSequences(List<String> stops) {
+        this.stops = List.copyOf(stops);
         this.longest = stops.stream().mapToInt(String::length).max().orElse(0);
     }
 
-    boolean stopped() {
+    public boolean stopped() {
         return stopped;
     }
 
     /** Adds generated text; returns the text that is final now (never any part of a stop string). */
-    String accept(String text) {
+    public String accept(String text) {
         if (stopped) return "";
         if (stops.isEmpty()) return text;
         pending.append(text);
@@ -44,7 +46,7 @@ final class StopSequences {
     }
 
     /** The text held back at the end of generation (no stop string came). */
-    String flush() {
+    public String flush() {
         String out = pending.toString();
         pending.setLength(0);
         return stopped ? "" : out;
