@@ -20,14 +20,21 @@ public final class Devices {
 
     /** @param javaInPlace the Java backend reads weights where they are (the file mapping) instead of copying them */
     public static Backend open(String spec, int threads, boolean profile, boolean javaInPlace) {
+        return open(spec, threads, profile, javaInPlace, null);
+    }
+
+    /** @param kernelBinary an OpenCL program binary built offline, loaded instead of compiling source (opencl only) */
+    public static Backend open(String spec, int threads, boolean profile, boolean javaInPlace, java.nio.file.Path kernelBinary) {
+        boolean opencl = spec != null && (spec.equals("opencl") || spec.startsWith("opencl:"));
+        if (kernelBinary != null && !opencl) throw new IllegalArgumentException("--kernel-binary applies to --device opencl[:N], not " + spec);
         if (spec == null || spec.equals("java") || spec.equals("cpu")) return new JavaBackend(threads, profile, javaInPlace);
-        if (spec.equals("opencl") || spec.startsWith("opencl:")) return OpenClBackend.open(index(spec, "opencl"), profile);
+        if (opencl) return OpenClBackend.open(index(spec, "opencl"), profile, kernelBinary);
         if (spec.equals("tornado") || spec.startsWith("tornado:")) return TornadoLoader.open(index(spec, "tornado"), profile);
         throw new IllegalArgumentException("unknown device '" + spec + "' (available: " + String.join(", ", ids()) + ")");
     }
 
     /** N of "kind:N", or null for a bare "kind" (the backend's default device). */
-    private static Integer index(String spec, String kind) {
+    public static Integer index(String spec, String kind) {
         if (spec.equals(kind)) return null;
         try {
             return Integer.parseInt(spec.substring(kind.length() + 1));
@@ -67,7 +74,10 @@ public final class Devices {
         if (noOpenCl.isPresent()) {
             lines.add(String.format("%-10s %s", "opencl", "not available: " + noOpenCl.get()));
         } else {
-            for (ClDevice d : ClDevice.all()) lines.add(String.format("%-10s %s", "opencl:" + d.index(), d.describe()));
+            for (ClDevice d : ClDevice.all()) {
+                String note = d.typeName().equals("accelerator") ? "  (compiles offline: needs --kernel-binary, see kernels --export)" : "";
+                lines.add(String.format("%-10s %s%s", "opencl:" + d.index(), d.describe(), note));
+            }
         }
         Optional<String> noTornado = TornadoLoader.unavailable();
         if (noTornado.isPresent()) lines.add(String.format("%-10s %s", "tornado", "not available: " + noTornado.get()));

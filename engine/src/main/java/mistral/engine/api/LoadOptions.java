@@ -17,6 +17,7 @@ public final class LoadOptions {
     private final Integer context;
     private final boolean profile;
     private final boolean mmapWeights;
+    private final java.nio.file.Path kernelBinary;
 
     private LoadOptions(Builder b) {
         if (b.threads < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + b.threads);
@@ -29,6 +30,7 @@ public final class LoadOptions {
         this.context = b.context;
         this.profile = b.profile;
         this.mmapWeights = b.mmapWeights;
+        this.kernelBinary = b.kernelBinary;
     }
 
     /** The Java backend on all cores, everything else from the file. */
@@ -43,7 +45,7 @@ public final class LoadOptions {
     /** A builder holding these options, to change some of them. */
     public Builder toBuilder() {
         return new Builder().device(device).threads(threads).slidingWindow(slidingWindow).preset(preset).context(context)
-                .profile(profile).mmapWeights(mmapWeights);
+                .profile(profile).mmapWeights(mmapWeights).kernelBinary(kernelBinary);
     }
 
     /** {@code java}, {@code opencl[:N]} or {@code tornado[:N]}. */
@@ -75,6 +77,11 @@ public final class LoadOptions {
         return mmapWeights;
     }
 
+    /** An OpenCL program binary built offline (an FPGA's), or null to compile the kernels' source. */
+    public java.nio.file.Path kernelBinary() {
+        return kernelBinary;
+    }
+
     public LoadOptions withDevice(String d) {
         return toBuilder().device(d).build();
     }
@@ -101,6 +108,7 @@ public final class LoadOptions {
         private Integer slidingWindow, context;
         private String preset;
         private boolean profile, mmapWeights;
+        private java.nio.file.Path kernelBinary;
 
         private Builder() {
         }
@@ -144,6 +152,15 @@ public final class LoadOptions {
         /** Java backend: read weights from the file mapping instead of a copy (less memory, slower decoding). */
         public Builder mmapWeights(boolean mmap) {
             this.mmapWeights = mmap;
+            return this;
+        }
+
+        /**
+         * OpenCL only: load this program binary (built offline for the device, e.g. by an FPGA
+         * vendor's compiler or {@code kernels --build-binary}) and never compile source.
+         */
+        public Builder kernelBinary(java.nio.file.Path binary) {
+            this.kernelBinary = binary;
             return this;
         }
 

@@ -71,7 +71,7 @@ public final class MistralModel implements AutoCloseable {
             ModelConfig config = ConfigResolver.resolve(gguf, options.overrides());
             SentencePieceTokenizer tokenizer = SentencePieceTokenizer.fromGguf(gguf);
             MistralWeights fileWeights = MistralWeights.load(gguf, config);
-            Backend backend = Devices.open(options.device(), options.threads(), options.profile(), options.mmapWeights());
+            Backend backend = Devices.open(options.device(), options.threads(), options.profile(), options.mmapWeights(), options.kernelBinary());
             DeviceWeights deviceWeights = backend.load(fileWeights.tensors());
             return new MistralModel(gguf, config, tokenizer, backend, deviceWeights, fileWeights.map(deviceWeights::tensor),
                     fileWeights.bytesPerToken(), System.nanoTime() - t0);

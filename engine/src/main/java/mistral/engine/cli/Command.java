@@ -12,7 +12,8 @@ import mistral.tasks.java.JavaBackend;
 
 /** A CLI command: the flags it accepts, its help text, what it does. */
 abstract class Command {
-    static final List<String> MODEL_FLAGS = List.of("--model", "--device", "--threads", "--sliding-window", "--preset", "--context");
+    static final List<String> MODEL_FLAGS = List.of("--model", "--device", "--threads", "--sliding-window", "--preset", "--context",
+            "--kernel-binary");
     static final String MODEL_HELP = """
               --model F            GGUF model file (required)
               --device D           java (default), opencl (first GPU, else first device), opencl:N
@@ -22,7 +23,8 @@ abstract class Command {
               --context N          context length (default: the model's, at most 8192)
               --verbose            print the resolved config
               --profile            print per-kernel timings
-              --mmap               java device: read weights from the file mapping (less memory, slower; Q4_0 not regrouped)""";
+              --mmap               java device: read weights from the file mapping (less memory, slower; Q4_0 not regrouped)
+              --kernel-binary F    opencl device: load this prebuilt program binary (an FPGA's), never compile source""";
 
     abstract String help();
 
@@ -62,6 +64,7 @@ abstract class Command {
     static LoadOptions loadOptions(Args a) {
         return LoadOptions.builder().device(a.string("--device", "java")).threads(a.integer("--threads", JavaBackend.defaultThreads()))
                 .slidingWindow(a.integerOrNull("--sliding-window")).preset(a.string("--preset", null)).context(a.integerOrNull("--context"))
-                .profile(a.has("--profile")).mmapWeights(a.has("--mmap")).build();
+                .profile(a.has("--profile")).mmapWeights(a.has("--mmap"))
+                .kernelBinary(a.has("--kernel-binary") ? Path.of(a.required("--kernel-binary")) : null).build();
     }
 }

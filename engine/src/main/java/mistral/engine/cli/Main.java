@@ -22,6 +22,8 @@ public final class Main {
               devices    list the devices the engine can run on
               bench      prefill and decode speed on a device
               synth      write a random-weight model of a preset's shape (for benchmarks)
+              kernels    the OpenCL kernels for offline compilation (FPGAs), or a device's program binary
+              serve      the OpenAI-compatible HTTP server ('mistral serve --help')
 
             'mistral <command> --help' shows the command's options.""";
 
@@ -50,7 +52,9 @@ public final class Main {
                 case "devices" -> new DevicesCommand();
                 case "synth" -> new SynthCommand();
                 case "bench" -> new BenchCommand();
-                default -> throw new UsageException("unknown command '" + args[0] + "'; commands: generate, chat, moderate, score, tokenize, info, devices, synth, bench");
+                case "kernels" -> new KernelsCommand();
+                case "serve" -> throw new UsageException("serve runs from the server module: use bin/mistral serve (it builds server/target/mistral-server.jar)");
+                default -> throw new UsageException("unknown command '" + args[0] + "'; commands: generate, chat, moderate, score, tokenize, info, devices, synth, bench, kernels, serve");
             };
             if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
                 out.println(cmd.help());

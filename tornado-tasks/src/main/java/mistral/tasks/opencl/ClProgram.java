@@ -69,7 +69,15 @@ final class ClProgram {
         return program;
     }
 
-    private static MemorySegment fromSource(ClDevice d, MemorySegment context, String source, String options) {
+    /** Set (system property {@code mistral.opencl.noCompile=true} or MISTRAL_OPENCL_NO_COMPILE=1): never compile source, as on an FPGA. */
+    static boolean compilingDisabled() {
+        return Boolean.getBoolean("mistral.opencl.noCompile") || "1".equals(System.getenv("MISTRAL_OPENCL_NO_COMPILE"));
+    }
+
+    static MemorySegment fromSource(ClDevice d, MemorySegment context, String source, String options) {
+        if (compilingDisabled()) {
+            throw new OpenClException("compiling OpenCL source is disabled (MISTRAL_OPENCL_NO_COMPILE): give a prebuilt kernel binary with --kernel-binary");
+        }
         try (Arena a = Arena.ofConfined()) {
             MemorySegment src = a.allocateFrom(source);
             MemorySegment strings = a.allocate(ValueLayout.ADDRESS);
@@ -77,6 +85,30 @@ final class ClProgram {
             MemorySegment program = create(clCreateProgramWithSource, "clCreateProgramWithSource", a, context, 1, strings, MemorySegment.NULL);
             compile(d, program, options, a);
             return program;
+        }
+    }
+
+    /**
+     * The program from a binary built offline (an FPGA's {@code aoc}/{@code v++} output, or
+     * {@code kernels --build-binary}): never compiled from source, never from the cache. A binary
+     * the device rejects is an error that names the file.
+     */
+    static MemorySegment fromBinaryFile(ClDevice d, MemorySegment context, Path file, String options) {
+        byte[] binary;
+        try {
+            binary = Files.readAllBytes(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new OpenClException(file + ": no such kernel binary");
+        } catch (IOException e) {
+            throw new OpenClException(file + ": cannot read the kernel binary: " + e.getMessage());
+        }
+        if (binary.length == 0) throw new OpenClException(file + ": the kernel binary is empty");
+        binary = KernelBinaryFile.unwrap(file, binary, d, options);
+        try {
+            return fromBinary(d, context, binary, options);
+        } catch (OpenClException e) {
+            throw new OpenClException(file + ": not a kernel binary for " + d.name() + " (" + d.platformName() + " " + d.driver() + "): "
+                    + e.getMessage());
         }
     }
 
@@ -91,6 +123,10 @@ final class ClProgram {
             bins.set(ValueLayout.ADDRESS, 0, bin);
             MemorySegment binStatus = a.allocate(ValueLayout.JAVA_INT);
             MemorySegment program = create(clCreateProgramWithBinary, "clCreateProgramWithBinary", a, context, 1, devs, lengths, bins, binStatus);
+            if (binStatus.get(ValueLayout.JAVA_INT, 0) != CL_SUCCESS) {
+                release(clReleaseProgram, program);
+                throw new OpenClException("the device rejected the binary (" + errorName(binStatus.get(ValueLayout.JAVA_INT, 0)) + ")");
+            }
             compile(d, program, options, a);
             return program;
         }
@@ -124,7 +160,7 @@ final class ClProgram {
         }
     }
 
-    private static byte[] binary(MemorySegment program) {
+    static byte[] binary(MemorySegment program) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment size = a.allocate(ValueLayout.JAVA_LONG);
             call(clGetProgramInfo, "clGetProgramInfo", program, CL_PROGRAM_BINARY_SIZES, 8L, size, MemorySegment.NULL);

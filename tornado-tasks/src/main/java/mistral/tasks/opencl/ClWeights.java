@@ -30,6 +30,11 @@ final class ClWeights implements DeviceWeights {
     private boolean closed;
 
     ClWeights(ClDevice device, List<WeightTensor> weights) {
+        this(device, weights, null);
+    }
+
+    /** @param kernelBinary a program binary built offline, loaded instead of compiling (or the cache); null: from source */
+    ClWeights(ClDevice device, List<WeightTensor> weights, java.nio.file.Path kernelBinary) {
         this.device = device;
         this.shape = ClLaunchShape.of(device);
         checkFits(device, weights);
@@ -39,7 +44,8 @@ final class ClWeights implements DeviceWeights {
         boolean[] cached = new boolean[1];
         try {
             ctx = create(clCreateContext, "clCreateContext", arena, MemorySegment.NULL, 1, devs, MemorySegment.NULL, MemorySegment.NULL);
-            prog = ClProgram.build(device, ctx, KernelSource.program(), shape.buildOptions(), cached);
+            prog = kernelBinary != null ? ClProgram.fromBinaryFile(device, ctx, kernelBinary, shape.buildOptions())
+                    : ClProgram.build(device, ctx, KernelSource.program(), shape.buildOptions(), cached);
             for (WeightTensor w : weights) {
                 if (!mems.containsKey(w.name())) {
                     mems.put(w.name(), upload(ctx, w, arena));

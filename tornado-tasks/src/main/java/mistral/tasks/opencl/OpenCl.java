@@ -31,6 +31,11 @@ final class OpenCl {
     static final long CL_QUEUE_PROFILING_ENABLE = 2;
     static final int CL_PROGRAM_BINARY_SIZES = 0x1165, CL_PROGRAM_BINARIES = 0x1166, CL_PROGRAM_BUILD_LOG = 0x1183;
     static final int CL_MEM_SIZE = 0x1102;
+    static final int CL_KERNEL_FUNCTION_NAME = 0x1190, CL_KERNEL_NUM_ARGS = 0x1191;
+    static final int CL_KERNEL_ARG_ADDRESS_QUALIFIER = 0x1196, CL_KERNEL_ARG_TYPE_NAME = 0x1198, CL_KERNEL_ARG_NAME = 0x119A;
+    static final int CL_KERNEL_ARG_ADDRESS_GLOBAL = 0x119B, CL_KERNEL_ARG_ADDRESS_LOCAL = 0x119C, CL_KERNEL_ARG_ADDRESS_CONSTANT = 0x119D,
+            CL_KERNEL_ARG_ADDRESS_PRIVATE = 0x119E;
+    static final int CL_BINARY_STATUS_INVALID = -2;
     static final int CL_PROFILING_COMMAND_START = 0x1282, CL_PROFILING_COMMAND_END = 0x1283;
 
     private static final Linker LINKER = Linker.nativeLinker();
@@ -90,6 +95,9 @@ final class OpenCl {
     static final MethodHandle clGetProgramBuildInfo = fn("clGetProgramBuildInfo",
             status(ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, ADDRESS));
     static final MethodHandle clGetProgramInfo = fn("clGetProgramInfo", status(ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, ADDRESS));
+    static final MethodHandle clCreateKernelsInProgram = fn("clCreateKernelsInProgram", status(ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
+    static final MethodHandle clGetKernelInfo = fn("clGetKernelInfo", status(ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, ADDRESS));
+    static final MethodHandle clGetKernelArgInfo = fn("clGetKernelArgInfo", status(ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS, ADDRESS));
     static final MethodHandle clCreateKernel = fn("clCreateKernel", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS));
     static final MethodHandle clSetKernelArg = fn("clSetKernelArg", status(ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS));
     static final MethodHandle clEnqueueNDRangeKernel = fn("clEnqueueNDRangeKernel",

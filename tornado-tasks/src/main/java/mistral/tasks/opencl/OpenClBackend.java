@@ -12,25 +12,35 @@ import mistral.tasks.graph.WeightTensor;
 public final class OpenClBackend implements Backend {
     private final ClDevice device;
     private final boolean profile;
+    private final java.nio.file.Path kernelBinary;
 
-    private OpenClBackend(ClDevice device, boolean profile) {
+    private OpenClBackend(ClDevice device, boolean profile, java.nio.file.Path kernelBinary) {
         this.device = device;
         this.profile = profile;
+        this.kernelBinary = kernelBinary;
     }
 
     /** {@code index} null: the first GPU, else the first device. */
     public static OpenClBackend open(Integer index, boolean profile) {
+        return open(index, profile, null);
+    }
+
+    /** @param kernelBinary a program binary built offline for this device (an FPGA's), loaded instead of compiling source */
+    public static OpenClBackend open(Integer index, boolean profile, java.nio.file.Path kernelBinary) {
+        return new OpenClBackend(pick(index), profile, kernelBinary);
+    }
+
+    /** Device {@code index}, or with null the first GPU, else the first device. */
+    public static ClDevice pick(Integer index) {
         Optional<String> why = OpenCl.unavailable();
         if (why.isPresent()) throw new OpenClException(why.get());
         List<ClDevice> all = ClDevice.all();
         if (all.isEmpty()) throw new OpenClException("no OpenCL device found (the ICD loader is installed, but no platform reports a device)");
-        if (index == null) {
-            return new OpenClBackend(all.stream().filter(ClDevice::isGpu).findFirst().orElse(all.get(0)), profile);
-        }
+        if (index == null) return all.stream().filter(ClDevice::isGpu).findFirst().orElse(all.get(0));
         if (index < 0 || index >= all.size()) {
             throw new OpenClException("no OpenCL device " + index + " (there are " + all.size() + ": 0.." + (all.size() - 1) + ")");
         }
-        return new OpenClBackend(all.get(index), profile);
+        return all.get(index);
     }
 
     /** Why OpenCL cannot be used on this machine (no loader, or no device), if it cannot. */
@@ -66,7 +76,7 @@ public final class OpenClBackend implements Backend {
     /** Creates the model's context, builds (or takes from the cache) the program and uploads every weight once. */
     @Override
     public DeviceWeights load(List<WeightTensor> weights) {
-        return new ClWeights(device, weights);
+        return new ClWeights(device, weights, kernelBinary);
     }
 
     @Override
