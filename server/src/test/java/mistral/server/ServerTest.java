@@ -59,7 +59,7 @@ class ServerTest {
             JsonNode lp = choice.get("logprobs").get("content");
             assertEquals(g.generatedIds().length, lp.size());
             for (int i = 0; i < lp.size(); i++) {
-                assertEquals(g.logprobs()[i], lp.get(i).get("logprob").asDouble(), 1e-9);
+                assertEquals(g.logprobs()[i], lp.get(i).get("logprob").asDouble(), 1e-5); // a cached prefix changes the chunking: float noise
                 assertEquals(3, lp.get(i).get("top_logprobs").size());
                 assertEquals(lp.get(i).get("logprob").asDouble(), lp.get(i).get("top_logprobs").get(0).get("logprob").asDouble(), 1e-9); // greedy: the best
             }

@@ -12,6 +12,7 @@ import java.util.List;
 import mistral.engine.bench.BenchReport;
 import mistral.engine.bench.Benchmark;
 import mistral.engine.bench.DeviceComparison;
+import mistral.engine.bench.PeakMemory;
 import mistral.tasks.Devices;
 
 /** Prefill and decode speed of one model on one device. */
@@ -62,12 +63,16 @@ final class BenchCommand extends Command {
                         .put("prefill_tok_s", r.prefillTokS().median()).put("prefill_spread", r.prefillTokS().spread())
                         .put("decode_tok_s", r.decodeTokS().median()).put("decode_spread", r.decodeTokS().spread())
                         .put("weight_gbps", r.weightGbps()).put("kv_cache_bytes", r.kvCacheBytes())
-                        .put("device_bytes", r.deviceBytes()));
+                        .put("device_bytes", r.deviceBytes()).put("load_s", model.loadNanos() / 1e9)
+                        .put("peak_rss_bytes", PeakMemory.residentBytes()));
             } else {
                 out.printf(Locale.ROOT, "device   %s%nmodel    %s%nprefill  %.2f tok/s (%d tokens, min %.2f max %.2f)%n"
                                 + "decode   %.2f tok/s (%d tokens, min %.2f max %.2f)%nweights  %.2f GB/s effective%n",
                         model.backend().description(), modelPath(a), r.prefillTokS().median(), s.prompt(), r.prefillTokS().min(),
                         r.prefillTokS().max(), r.decodeTokS().median(), s.gen(), r.decodeTokS().min(), r.decodeTokS().max(), r.weightGbps());
+                long peak = PeakMemory.residentBytes();
+                out.printf(Locale.ROOT, "load     %.1f s%npeak RSS %s%n", model.loadNanos() / 1e9,
+                        peak < 0 ? "n/a" : String.format(Locale.ROOT, "%.2f GB", peak / 1e9));
             }
         }
     }

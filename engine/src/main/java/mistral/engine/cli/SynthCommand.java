@@ -19,7 +19,8 @@ final class SynthCommand extends Command {
         return """
                 usage: mistral synth --preset NAME --type T --out F [options]
                   --preset NAME        shape to start from (mistral-7b-v0.1, mistral-7b-v0.2, tiny-mistral-a, ...)
-                  --type T             F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K or Q6_K (Q4_K and Q5_K: llama.cpp's _K_M mixes)
+                  --type T             F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K or Q6_K (Q4_K and Q5_K: llama.cpp's _K_M mixes;
+                                       output.weight in Q6_K for Q4_0 and the K types, as llama-quantize writes)
                   --out F              the GGUF file to write
                   --seed S             random seed (default 1)
                   --dim, --layers, --heads, --kv-heads, --head-dim, --hidden, --vocab, --context,

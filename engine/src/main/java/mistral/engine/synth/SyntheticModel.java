@@ -37,7 +37,7 @@ public final class SyntheticModel {
         specs.add(new Spec("token_embd.weight", c.vocabSize(), c.dim(), type));
         specs.add(new Spec("output_norm.weight", 1, c.dim(), TensorType.F32));
         // as llama.cpp's K-quant mixes do, the output matrix keeps more bits (and see moreBits)
-        specs.add(new Spec("output.weight", c.vocabSize(), c.dim(), type.isKQuant() ? TensorType.Q6_K : type));
+        specs.add(new Spec("output.weight", c.vocabSize(), c.dim(), outputType(type, c.dim())));
         for (int l = 0; l < c.layers(); l++) {
             String b = "blk." + l + ".";
             specs.add(new Spec(b + "attn_norm.weight", 1, c.dim(), TensorType.F32));
@@ -156,6 +156,16 @@ public final class SyntheticModel {
             case Q6_K -> 18;
             case Q4_0_X4, Q4_K_X4, Q5_K_X4, Q6_K_I8 -> throw new IllegalArgumentException(t + " is the Java backend's in-memory layout, not a file type");
         };
+    }
+
+    /**
+     * The output matrix's type as llama-quantize picks it: Q6_K in Q4_0 and K-quant files, the
+     * file's own type in Q8_0 and float files (and where the rows are not whole 256-weight
+     * super-blocks). The synthetic files then stand in for real downloads.
+     */
+    static TensorType outputType(TensorType type, int cols) {
+        boolean q6 = (type.isKQuant() || type == TensorType.Q4_0) && cols % TensorType.Q6_K.blockSize == 0;
+        return q6 ? TensorType.Q6_K : type;
     }
 
     private static String bar(String name, long done, long total, long start) {

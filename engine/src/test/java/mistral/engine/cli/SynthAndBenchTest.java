@@ -64,6 +64,9 @@ class SynthAndBenchTest {
         assertTrue(j.get("weight_gbps").asDouble() > 0);
         // window 32: 4 layers x 32 slots x 64 floats (2 kv heads x 32) x 4 bytes x (k and v)
         assertEquals(4L * 32 * 64 * 4 * 2, j.get("kv_cache_bytes").asLong());
+        assertTrue(j.get("load_s").asDouble() > 0 && j.get("load_s").asDouble() < 60, j.toString());
+        // the test JVM itself holds more than the 4 MB model: the peak is at least the file's size
+        assertTrue(j.get("peak_rss_bytes").asLong() > 4_000_000L || !java.nio.file.Files.exists(java.nio.file.Path.of("/proc/self/status")), j.toString());
         assertEquals(2, CliTest.run("bench", "--model", CliTest.F32, "--prompt", "5000").code());
     }
 

@@ -112,7 +112,13 @@ public final class JavaBackend implements Backend {
         checkFitsInMemory(weights);
         Arena arena = Arena.ofShared();
         try {
-            for (WeightTensor w : weights) byName.computeIfAbsent(w.name(), n -> prepare(w, arena));
+            for (WeightTensor w : weights) {
+                byName.computeIfAbsent(w.name(), n -> {
+                    WeightTensor copy = prepare(w, arena);
+                    FilePages.release(w.data()); // the file's pages leave this process once copied
+                    return copy;
+                });
+            }
         } catch (RuntimeException | Error e) {
             arena.close();
             throw e;

@@ -26,7 +26,8 @@ final class JavaKernels {
     /** Block sums of the activation for the decode kernels that need them; matmuls run one at a time, so one array serves. */
     private float[] blockSums = new float[0];
     /** x in {@link Q4_0X4}'s lane order, in a 64-byte aligned segment, and the array it is gathered in. */
-    private MemorySegment permuted = MemorySegment.NULL;
+    private MemorySegment permuted = MemorySegment.NULL, narrowBias = MemorySegment.NULL;
+    private float[] biasArray = new float[0];
     private float[] permutedArray = new float[0], permutedRows = new float[0];
     private final GroupedAttention attention = new GroupedAttention();
 
@@ -120,7 +121,8 @@ final class JavaKernels {
             }
             case Q4_0_X4 -> {
                 MemorySegment xp = permuted(x, xOff, cols);
-                parallel.range(w.rows(), 16, (start, end) -> Q4_0X4MatVec.matVec(m, w.rows(), cols, start, end, xp, out));
+                MemorySegment bias = Simd.WIDE ? MemorySegment.NULL : narrowBias;
+                parallel.range(w.rows(), 16, (start, end) -> Q4_0X4MatVec.matVec(m, w.rows(), cols, start, end, xp, bias, out));
             }
             case Q4_K_X4 -> {
                 if (quads) {
@@ -159,8 +161,14 @@ final class JavaKernels {
         if (permutedArray.length < cols) {
             permutedArray = new float[cols];
             permuted = Arena.ofAuto().allocate(4L * cols, 64);
+            biasArray = new float[cols / 8];
+            narrowBias = Arena.ofAuto().allocate(4L * (cols / 8), 64);
         }
         Q4_0X4.permute(x, xOff, cols, permutedArray, 0);
+        if (!Simd.WIDE) {
+            Q4_0X4MatVec.prepareNarrow(permutedArray, cols, biasArray);
+            MemorySegment.copy(biasArray, 0, narrowBias, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, cols / 8);
+        }
         MemorySegment.copy(permutedArray, 0, permuted, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, cols);
         return permuted;
     }

@@ -58,14 +58,15 @@ final class Q4_0X4MatVec {
      * in L1 while the rows stream by). xp is x in the layout's order
      * ({@link mistral.tasks.kernels.Q4_0X4#permute}), 64-byte aligned: a 512-bit load of x that
      * straddles two cache lines made the whole matvec 2.3x slower, in the runs where a heap array
-     * happened to land so.
+     * happened to land so. With 256-bit vectors xp is {@link #prepareNarrow prepared} and bias holds
+     * its half groups' -8 terms.
      */
-    static void matVec(MemorySegment w, int rows, int cols, int start, int end, MemorySegment xp, float[] out) {
+    static void matVec(MemorySegment w, int rows, int cols, int start, int end, MemorySegment xp, MemorySegment bias, float[] out) {
         for (int c = 0; c < cols; c += Q4_0X4.COLUMN_BLOCK) {
             int n = Math.min(Q4_0X4.COLUMN_BLOCK, cols - c);
             long rowBytes = TensorType.Q4_0_X4.bytesFor(n), block = Q4_0X4.groupOffset(rows, cols, 0, c / GROUP);
             for (int r = start; r < end; r++) {
-                float d = Simd.WIDE ? dot512(w, block + r * rowBytes, xp, c, n) : dot256(w, block + r * rowBytes, xp, c, n);
+                float d = Simd.WIDE ? dot512(w, block + r * rowBytes, xp, c, n) : dot256(w, block + r * rowBytes, xp, bias, c, n);
                 out[r] = c == 0 ? d : out[r] + d;
             }
         }
@@ -113,29 +114,69 @@ final class Q4_0X4MatVec {
         return a0.add(a1).reduceLanes(VectorOperators.ADD);
     }
 
-    /** (q - 8) of nibble {@code shift / 4}, 8 lanes: mask, offset and convert. */
+    /** (q - 8) of nibble {@code shift / 4}, 8 lanes: mask, offset and convert (the prefill's dequantization). */
     private static FloatVector weights256(IntVector quants, int shift) {
         return (FloatVector) quants.lanewise(VectorOperators.LSHR, shift).and(0xF).sub(8).convertShape(VectorOperators.I2F, F, 0);
     }
 
     /**
+     * q x 16^k of nibble k < 7 in place, 8 lanes: one mask and one convert. The value is exact in a
+     * float (4 significant bits, below 2^31), and x was scaled by 16^-k to match
+     * ({@link #prepareNarrow}), so each product is q x exactly as with a shifted nibble.
+     */
+    private static FloatVector nibbleInPlace(IntVector quants, int k) {
+        return (FloatVector) quants.and(0xF << (4 * k)).convertShape(VectorOperators.I2F, F, 0);
+    }
+
+    /** The top nibble (k = 7): a shift leaves it alone in the lane, and stays positive. */
+    private static FloatVector topNibble(IntVector quants) {
+        return (FloatVector) quants.lanewise(VectorOperators.LSHR, 28).convertShape(VectorOperators.I2F, F, 0);
+    }
+
+    /**
+     * For the 256-bit kernel: scales x's 16-float chunk k of every group by 16^-k (k < 7; powers of
+     * two, so exact), after writing each half group's -8 sum(x) per lane into bias (8 floats a half
+     * group): the (q - 8) offset becomes one add per half group instead of a subtract per nibble.
+     * Without AVX-512 a nibble costs shift, mask, subtract and convert; this leaves mask and convert.
+     */
+    static void prepareNarrow(float[] xp, int cols, float[] bias) {
+        for (int g = 0; g < cols / GROUP; g++) {
+            int base = GROUP * g;
+            for (int h = 0; h < 2; h++) {
+                for (int j = 0; j < 8; j++) {
+                    float s = 0;
+                    for (int k = 0; k < 8; k++) s += xp[base + 16 * k + 8 * h + j];
+                    bias[(2 * g + h) * 8 + j] = -8 * s;
+                }
+            }
+            for (int k = 0; k < 7; k++) {
+                float scale = Math.scalb(1f, -4 * k);
+                for (int i = 0; i < 16; i++) xp[base + 16 * k + i] *= scale;
+            }
+        }
+    }
+
+    /**
      * 8 lanes: half h of a group (lanes 8h..8h+7 of the 512-bit view) holds blocks 2h and 2h + 1,
      * so its scales are the pair at SCALES + 8h. One half group per iteration keeps the compiled
-     * loop small.
+     * loop small. xp is prepared by {@link #prepareNarrow}; the half group's bias starts the sum.
      */
-    private static float dot256(MemorySegment w, long off, MemorySegment xp, int xOff, int cols) {
+    private static float dot256(MemorySegment w, long off, MemorySegment xp, MemorySegment bias, int xOff, int cols) {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+        long firstHalf = xOff / 64;
         for (int p = 0; p < cols / 64; p++) {
             int h = p & 1;
             long go = off + (long) GROUP_BYTES * (p >> 1);
             int xo = xOff + GROUP * (p >> 1) + 8 * h;
             IntVector v = IntVector.fromMemorySegment(I, w, go + 32L * h, ByteOrder.LITTLE_ENDIAN);
-            FloatVector t0 = weights256(v, 0).mul(x(xp, xo));
-            FloatVector t1 = weights256(v, 4).mul(x(xp, xo + 16));
-            for (int k = 2; k < 8; k += 2) {
-                t0 = weights256(v, 4 * k).fma(x(xp, xo + 16 * k), t0);
-                t1 = weights256(v, 4 * k + 4).fma(x(xp, xo + 16 * k + 16), t1);
-            }
+            FloatVector t0 = nibbleInPlace(v, 0).fma(x(xp, xo), FloatVector.fromMemorySegment(F, bias, 32L * (firstHalf + p), ByteOrder.LITTLE_ENDIAN));
+            FloatVector t1 = nibbleInPlace(v, 1).mul(x(xp, xo + 16));
+            t0 = nibbleInPlace(v, 2).fma(x(xp, xo + 32), t0);
+            t1 = nibbleInPlace(v, 3).fma(x(xp, xo + 48), t1);
+            t0 = nibbleInPlace(v, 4).fma(x(xp, xo + 64), t0);
+            t1 = nibbleInPlace(v, 5).fma(x(xp, xo + 80), t1);
+            t0 = nibbleInPlace(v, 6).fma(x(xp, xo + 96), t0);
+            t1 = topNibble(v).fma(x(xp, xo + 112), t1);
             FloatVector d = scales(w, go, h);
             a0 = t0.fma(d, a0);
             a1 = t1.fma(d, a1);

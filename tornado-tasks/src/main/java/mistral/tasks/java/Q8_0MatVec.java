@@ -20,20 +20,27 @@ final class Q8_0MatVec {
             long block = off + 34L * b;
             int xo = xOff + 32 * b;
             float d = Float.float16ToFloat(w.get(DequantLayouts.SHORT, block));
-            ByteVector q = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, w, block + 2, ByteOrder.LITTLE_ENDIAN);
             FloatVector s;
             if (Simd.WIDE) {
+                ByteVector q = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, w, block + 2, ByteOrder.LITTLE_ENDIAN);
                 s = FloatVector.fromArray(F, x, xo).mul((FloatVector) q.castShape(F, 0))
                         .add(FloatVector.fromArray(F, x, xo + 16).mul((FloatVector) q.castShape(F, 1)));
             } else {
-                s = FloatVector.fromArray(F, x, xo).mul((FloatVector) q.castShape(F, 0))
-                        .add(FloatVector.fromArray(F, x, xo + 8).mul((FloatVector) q.castShape(F, 1)))
-                        .add(FloatVector.fromArray(F, x, xo + 16).mul((FloatVector) q.castShape(F, 2)))
-                        .add(FloatVector.fromArray(F, x, xo + 24).mul((FloatVector) q.castShape(F, 3)));
+                // 8 bytes at a time widen straight to 8 floats (one sign-extend, one convert); part 1-3 of a
+                // 256-bit byte vector would need a lane shuffle first
+                s = FloatVector.fromArray(F, x, xo).mul(bytes8(w, block + 2))
+                        .add(FloatVector.fromArray(F, x, xo + 8).mul(bytes8(w, block + 10)))
+                        .add(FloatVector.fromArray(F, x, xo + 16).mul(bytes8(w, block + 18)))
+                        .add(FloatVector.fromArray(F, x, xo + 24).mul(bytes8(w, block + 26)));
             }
             acc = s.fma(FloatVector.broadcast(F, d), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** 8 int8 weights as 8 floats. */
+    private static FloatVector bytes8(MemorySegment w, long off) {
+        return (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, off, ByteOrder.LITTLE_ENDIAN).castShape(F, 0);
     }
 
     static void dequantize(MemorySegment w, long off, int cols, float[] dst, int dstOff) {
@@ -41,9 +48,11 @@ final class Q8_0MatVec {
         for (int b = 0; b < cols / 32; b++) {
             long block = off + 34L * b;
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(DequantLayouts.SHORT, block)));
-            ByteVector q = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, w, block + 2, ByteOrder.LITTLE_ENDIAN);
-            for (int part = 0; part < 32 / L; part++) {
-                ((FloatVector) q.castShape(F, part)).mul(d).intoArray(dst, dstOff + 32 * b + part * L);
+            if (Simd.WIDE) {
+                ByteVector q = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, w, block + 2, ByteOrder.LITTLE_ENDIAN);
+                for (int part = 0; part < 2; part++) ((FloatVector) q.castShape(F, part)).mul(d).intoArray(dst, dstOff + 32 * b + part * L);
+            } else {
+                for (int part = 0; part < 4; part++) bytes8(w, block + 2 + 8L * part).mul(d).intoArray(dst, dstOff + 32 * b + part * L);
             }
         }
     }
