@@ -2,7 +2,6 @@ package mistral.engine.opencl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -12,8 +11,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import mistral.engine.Fixtures;
 import mistral.engine.cli.Main;
-import mistral.tasks.opencl.OpenClBackend;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,10 +28,7 @@ class KernelBinaryTest {
 
     @BeforeAll
     static void requireOpenCl() {
-        String why = OpenClBackend.unavailable().orElse(null);
-        if (why == null) return;
-        if ("true".equals(System.getenv("CI"))) fail("CI must run the OpenCL tests, but: " + why);
-        Assumptions.abort("OpenCL tests skipped: " + why);
+        RequireOpenCl.orSkip();
     }
 
     @Test

@@ -3,7 +3,6 @@ package mistral.engine.opencl;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import mistral.engine.Fixtures;
@@ -14,8 +13,6 @@ import mistral.engine.api.LoadOptions;
 import mistral.engine.api.MistralModel;
 import mistral.engine.model.InferenceSession;
 import mistral.tasks.graph.Task.Rows;
-import mistral.tasks.opencl.OpenClBackend;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,10 +24,7 @@ class OpenClModelTest {
 
     @BeforeAll
     static void requireOpenCl() {
-        String why = OpenClBackend.unavailable().orElse(null);
-        if (why == null) return;
-        if ("true".equals(System.getenv("CI"))) fail("CI must run the OpenCL tests, but: " + why);
-        Assumptions.abort("OpenCL tests skipped: " + why);
+        RequireOpenCl.orSkip();
     }
 
     @ParameterizedTest
