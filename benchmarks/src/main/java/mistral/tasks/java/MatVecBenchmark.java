@@ -37,7 +37,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class MatVecBenchmark {
-    @Param({"Q4_0_X4", "Q4_0", "Q8_0", "F16", "BF16", "F32"})
+    @Param({"Q4_0_X4", "Q4_K_X4", "Q5_K_X4", "Q6_K_I8", "Q4_0", "Q8_0", "F16", "BF16", "F32"})
     public String type;
 
     @Param({"1"})
@@ -64,7 +64,13 @@ public class MatVecBenchmark {
         copies = new WeightTensor[n];
         Random r = new Random(1);
         float[] row = new float[COLS];
-        TensorType stored = t == TensorType.Q4_0_X4 ? TensorType.Q4_0 : t; // regrouped after quantizing, as at load
+        TensorType stored = switch (t) { // the Java backend's layouts are regrouped after quantizing, as at load
+            case Q4_0_X4 -> TensorType.Q4_0;
+            case Q4_K_X4 -> TensorType.Q4_K;
+            case Q5_K_X4 -> TensorType.Q5_K;
+            case Q6_K_I8 -> TensorType.Q6_K;
+            default -> t;
+        };
         for (int c = 0; c < n; c++) {
             MemorySegment seg = Arena.global().allocate((long) ROWS * stored.bytesFor(COLS), 64);
             for (int i = 0; i < ROWS; i++) {
