@@ -28,6 +28,8 @@ final class JavaKernels {
     /** x in {@link Q4_0X4}'s lane order, in a 64-byte aligned segment, and the array it is gathered in. */
     private MemorySegment permuted = MemorySegment.NULL, narrowBias = MemorySegment.NULL;
     private float[] biasArray = new float[0];
+    /** x scaled for the 256-bit Q4_K_X4 kernel ({@link Q4_KX4MatVec#prepareNarrow}). */
+    private float[] narrowX = new float[0];
     private float[] permutedArray = new float[0], permutedRows = new float[0];
     private final GroupedAttention attention = new GroupedAttention();
 
@@ -128,8 +130,14 @@ final class JavaKernels {
                 if (quads) {
                     float[] sums = xBlockSums(x, xOff, cols);
                     parallel.range(w.rows(), 16, (start, end) -> Q4_KX4MatVec.matVecRowQuads(m, rowBytes, start, end, x, xOff, sums, cols, out));
-                } else {
+                } else if (Simd.WIDE) {
                     parallel.range(w.rows(), 16, (start, end) -> Q4_KX4MatVec.matVec(m, rowBytes, start, end, x, xOff, cols, out));
+                } else {
+                    if (narrowX.length < cols) narrowX = new float[cols];
+                    if (blockSums.length < cols / 32) blockSums = new float[cols / 32];
+                    float[] xs = narrowX, sums = blockSums;
+                    Q4_KX4MatVec.prepareNarrow(x, xOff, cols, xs, sums);
+                    parallel.range(w.rows(), 16, (start, end) -> Q4_KX4MatVec.matVecNarrow(m, rowBytes, start, end, xs, sums, cols, out));
                 }
             }
             case Q5_K_X4 -> parallel.range(w.rows(), 16, (start, end) -> Q5_KX4MatVec.matVec(m, rowBytes, start, end, x, xOff, cols, out));

@@ -48,9 +48,32 @@ final class Q4_KX4MatVec {
         return Simd.xOutgrowsL1(cols);
     }
 
-    /** out[r] = row r . x for rows [start, end). */
+    /** out[r] = row r . x for rows [start, end), 512-bit vectors. */
     static void matVec(MemorySegment w, long rowBytes, int start, int end, float[] x, int xOff, int cols, float[] out) {
-        for (int r = start; r < end; r++) out[r] = Simd.WIDE ? dot512(w, r * rowBytes, x, xOff, cols) : dot256(w, r * rowBytes, x, xOff, cols);
+        for (int r = start; r < end; r++) out[r] = dot512(w, r * rowBytes, x, xOff, cols);
+    }
+
+    /** out[r] = row r . x for rows [start, end), 256-bit vectors: xs and sums from {@link #prepareNarrow}. */
+    static void matVecNarrow(MemorySegment w, long rowBytes, int start, int end, float[] xs, float[] sums, int cols, float[] out) {
+        for (int r = start; r < end; r++) out[r] = dot256(w, r * rowBytes, xs, sums, cols);
+    }
+
+    /**
+     * For the 256-bit kernel: sums[b] = the sum of x over sub-block b, and xs = x with sub-block b
+     * scaled by 16^-2(b mod 4) (a power of two, so exact). The kernel then takes sub-block b's
+     * nibbles with one shift of the quants by 0 or 4 and a mask in place (q x 16^2(b mod 4), exact in
+     * a float, below 2^31), and the mins out as min x sum(x).
+     */
+    static void prepareNarrow(float[] x, int xOff, int cols, float[] xs, float[] sums) {
+        for (int b = 0; b < cols / 32; b++) {
+            float s = 0, scale = Math.scalb(1f, -8 * (b & 3));
+            for (int j = 0; j < 32; j++) {
+                float v = x[xOff + 32 * b + j];
+                s += v;
+                xs[32 * b + j] = v * scale;
+            }
+            sums[b] = s;
+        }
     }
 
     /**
@@ -124,26 +147,40 @@ final class Q4_KX4MatVec {
         return a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
     }
 
-    /** scale * q - min of nibble {@code shift / 4}, 8 lanes: mask, convert, one FMA. */
+    /** scale * q - min of nibble {@code shift / 4}, 8 lanes: mask, convert, one FMA (the prefill's dequantization). */
     private static FloatVector weights256(IntVector quants, int shift, FloatVector scale, FloatVector negMin) {
         return ((FloatVector) quants.lanewise(VectorOperators.LSHR, shift).and(0xF).convertShape(VectorOperators.I2F, F, 0)).fma(scale, negMin);
     }
 
-    /** 8 lanes: the group's first 32 bytes hold weights 0..7 and 16..23 of each sub-block, the second 32 bytes 8..15 and 24..31. */
-    private static float dot256(MemorySegment w, long off, float[] x, int xOff, int cols) {
+    /** The lanes' nibble at {@code mask} in place, as floats. */
+    private static FloatVector masked(IntVector quants, int mask) {
+        return (FloatVector) quants.and(mask).convertShape(VectorOperators.I2F, F, 0);
+    }
+
+    /**
+     * 8 lanes, one sub-block per iteration: the group's first 32 bytes (v0) hold weights 0..7 and
+     * 16..23 of each sub-block, the second (v1) 8..15 and 24..31; sub-block b's are nibbles 2b and
+     * 2b + 1, the second brought down to the first's place by one shift.
+     */
+    private static float dot256(MemorySegment w, long off, float[] xs, float[] sums, int cols) {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+        float mins = 0;
         for (int b = 0; b < cols / 32; b++) {
             long go = off + (long) GROUP_BYTES * (b >> 2);
-            int shift = 8 * (b & 3);
-            int xo = xOff + 32 * b;
+            int mask = 0xF << (8 * (b & 3));
+            int xo = 32 * b;
             IntVector v0 = IntVector.fromMemorySegment(I, w, go, ByteOrder.LITTLE_ENDIAN);
             IntVector v1 = IntVector.fromMemorySegment(I, w, go + 32, ByteOrder.LITTLE_ENDIAN);
-            FloatVector s = FloatVector.broadcast(F, w.get(FLOAT, go + SCALES + 4L * (b & 3)));
-            FloatVector m = FloatVector.broadcast(F, -w.get(FLOAT, go + MINS + 4L * (b & 3)));
-            a0 = weights256(v1, shift, s, m).fma(FloatVector.fromArray(F, x, xo + 8), weights256(v0, shift, s, m).fma(FloatVector.fromArray(F, x, xo), a0));
-            a1 = weights256(v1, shift + 4, s, m).fma(FloatVector.fromArray(F, x, xo + 24), weights256(v0, shift + 4, s, m).fma(FloatVector.fromArray(F, x, xo + 16), a1));
+            FloatVector t0 = masked(v0, mask).mul(FloatVector.fromArray(F, xs, xo));
+            FloatVector t1 = masked(v0.lanewise(VectorOperators.LSHR, 4), mask).mul(FloatVector.fromArray(F, xs, xo + 16));
+            t0 = masked(v1, mask).fma(FloatVector.fromArray(F, xs, xo + 8), t0);
+            t1 = masked(v1.lanewise(VectorOperators.LSHR, 4), mask).fma(FloatVector.fromArray(F, xs, xo + 24), t1);
+            FloatVector scale = FloatVector.broadcast(F, w.get(FLOAT, go + SCALES + 4L * (b & 3)));
+            a0 = t0.fma(scale, a0);
+            a1 = t1.fma(scale, a1);
+            mins += w.get(FLOAT, go + MINS + 4L * (b & 3)) * sums[b];
         }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD);
+        return a0.add(a1).reduceLanes(VectorOperators.ADD) - mins;
     }
 
     /** Dequantizes a row into dst (for the prefill matmul, which reuses it for every token). */
