@@ -9,8 +9,6 @@ import dev.langchain4j.model.chat.response.PartialResponseContext;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.chat.response.StreamingHandle;
 import mistral.engine.api.Cancellation;
-import mistral.engine.api.MistralModel;
-import mistral.engine.api.PrefixSession;
 
 /**
  * Mistral Instruct as a LangChain4j {@link StreamingChatModel}: the answer streams through
@@ -19,17 +17,13 @@ import mistral.engine.api.PrefixSession;
  * context cancels the generation within a token; a cancelled stream gets no further callbacks.
  */
 public final class MistralStreamingChatModel implements StreamingChatModel, AutoCloseable {
-    private final MistralModel model;
-    private final SessionPool sessions;
-    private final ChatRun.Defaults defaults;
+    private final ChatSessions sessions;
 
-    MistralStreamingChatModel(MistralChatModel.Builder b) {
-        this.model = SharedModels.acquire(b.requirePath(), b.load.build());
-        this.sessions = new SessionPool(model, b.sessions);
-        this.defaults = new ChatRun.Defaults(b.temperature, b.topP, b.maxTokens, b.seed, b.safePrompt);
+    private MistralStreamingChatModel(Builder b) {
+        this.sessions = b.chatSessions();
     }
 
-    /** The same options as {@link MistralChatModel#builder()}; {@code build()} there, {@link Builder#build()} here. */
+    /** The same options as {@link MistralChatModel#builder()}. */
     public static Builder builder() {
         return new Builder();
     }
@@ -50,17 +44,14 @@ public final class MistralStreamingChatModel implements StreamingChatModel, Auto
         };
         PartialResponseContext context = new PartialResponseContext(handle);
         Thread.ofVirtual().name("mistral-stream").start(() -> {
-            PrefixSession s = sessions.take();
             ChatResponse r;
             try {
-                r = ChatRun.run(model, s, request, defaults, cancel, text -> {
+                r = sessions.run(request, cancel, text -> {
                     if (!cancel.isCancelled()) handler.onPartialResponse(new PartialResponse(text), context);
                 });
             } catch (RuntimeException | Error e) {
                 if (!cancel.isCancelled()) handler.onError(e);
                 return;
-            } finally {
-                sessions.give(s);
             }
             if (r != null && !cancel.isCancelled()) handler.onCompleteResponse(r);
         });
@@ -74,42 +65,11 @@ public final class MistralStreamingChatModel implements StreamingChatModel, Auto
     @Override
     public void close() {
         sessions.close();
-        SharedModels.release(model);
     }
 
-    public static final class Builder extends MistralBuilder<Builder> {
-        private final MistralChatModel.Builder chat = MistralChatModel.builder();
-
-        public Builder temperature(double t) {
-            chat.temperature(t);
-            return this;
-        }
-
-        public Builder topP(double p) {
-            chat.topP(p);
-            return this;
-        }
-
-        public Builder maxTokens(int n) {
-            chat.maxTokens(n);
-            return this;
-        }
-
-        public Builder seed(long seed) {
-            chat.seed(seed);
-            return this;
-        }
-
-        public Builder safePrompt(boolean safe) {
-            chat.safePrompt(safe);
-            return this;
-        }
-
+    public static final class Builder extends ChatBuilder<Builder> {
         public MistralStreamingChatModel build() {
-            chat.modelPath = modelPath;
-            chat.load = load;
-            chat.sessions = sessions;
-            return chat.buildStreaming();
+            return new MistralStreamingChatModel(this);
         }
     }
 }

@@ -7,7 +7,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import mistral.engine.api.Cancellation;
@@ -74,7 +73,7 @@ final class GenerationRun {
         long[] firstToken = {0};
         OutputStream out = req.stream() ? openStream(ctx) : null;
         try {
-            GenerateOptions options = req.options(prompt.length, server.context(), slot.session.fits(prompt.length, Integer.MAX_VALUE / 2))
+            GenerateOptions options = req.options(prompt.length, server.context(), slot.session.rolling())
                     .withCancellation(cancel).withTopLogprobs(topLogprobs);
             if (out != null) send(out, format.chunk(echo, List.of(), null, true), gone, cancel);
             GenerationResult r = slot.session.generate(prompt, options, new TokenListener() {

@@ -15,15 +15,13 @@ public final class Devices {
     }
 
     public static Backend open(String spec, int threads, boolean profile) {
-        return open(spec, threads, profile, false);
+        return open(spec, threads, profile, false, null);
     }
 
-    /** @param javaInPlace the Java backend reads weights where they are (the file mapping) instead of copying them */
-    public static Backend open(String spec, int threads, boolean profile, boolean javaInPlace) {
-        return open(spec, threads, profile, javaInPlace, null);
-    }
-
-    /** @param kernelBinary an OpenCL program binary built offline, loaded instead of compiling source (opencl only) */
+    /**
+     * @param javaInPlace  the Java backend reads weights where they are (the file mapping) instead of copying them
+     * @param kernelBinary an OpenCL program binary built offline, loaded instead of compiling source (opencl only)
+     */
     public static Backend open(String spec, int threads, boolean profile, boolean javaInPlace, java.nio.file.Path kernelBinary) {
         boolean opencl = spec != null && (spec.equals("opencl") || spec.startsWith("opencl:"));
         if (kernelBinary != null && !opencl) throw new IllegalArgumentException("--kernel-binary applies to --device opencl[:N], not " + spec);

@@ -88,7 +88,7 @@ public final class Conversation implements AutoCloseable {
             notices.accept("the conversation outgrew the context of " + model.config().contextLength() + " tokens: dropped the oldest "
                     + (dropped == 1 ? "turn" : dropped + " turns") + " and prefilled the rest again");
         }
-        if (!session.fits(prompt.length, maxTokens)) model.checkFits(prompt.length, maxTokens);
+        session.checkFits(prompt.length, maxTokens);
         return prompt;
     }
 

@@ -28,9 +28,19 @@ public final class PrefixSession implements AutoCloseable {
         return Math.min(commonPrefix(cached, prompt), Math.max(0, prompt.length - 1));
     }
 
+    /** The cache is a rolling buffer that holds the whole window: the context does not bound the sequence. */
+    public boolean rolling() {
+        return session.rolling();
+    }
+
     /** Whether the prompt plus {@code maxTokens} fits: the context, or without end on a rolling buffer. */
     public boolean fits(int promptTokens, int maxTokens) {
-        return session.rolling() || (long) promptTokens + maxTokens <= model.config().contextLength();
+        return rolling() || (long) promptTokens + maxTokens <= model.config().contextLength();
+    }
+
+    /** A prompt plus {@code maxTokens} that does not {@link #fits fit} is a context-overflow error, before any work. */
+    void checkFits(int promptTokens, int maxTokens) {
+        if (!fits(promptTokens, maxTokens)) model.checkFits(promptTokens, maxTokens);
     }
 
     /**
@@ -41,7 +51,7 @@ public final class PrefixSession implements AutoCloseable {
      */
     public GenerationResult generate(int[] prompt, GenerateOptions options, TokenListener listener, boolean continuation) {
         if (prompt.length == 0) throw new IllegalArgumentException("empty prompt");
-        if (!fits(prompt.length, options.maxTokens())) model.checkFits(prompt.length, options.maxTokens());
+        checkFits(prompt.length, options.maxTokens());
         int keep = cachedPrefix(prompt); // the last prompt token's logits are needed
         if (keep < session.position()) {
             if (session.canRewind(keep)) {

@@ -5,7 +5,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import mistral.tasks.TensorType;
 import mistral.tasks.graph.KvCacheLayer;
 import mistral.tasks.graph.Step;
 import mistral.tasks.graph.Task;

@@ -8,17 +8,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import mistral.tasks.TensorType;
 import mistral.tasks.graph.Buffer;
 import mistral.tasks.graph.ExecutionPlan;
 import mistral.tasks.graph.Executor;
-import mistral.tasks.graph.F32Buffer;
-import mistral.tasks.graph.I32Buffer;
 import mistral.tasks.graph.Profile;
 import mistral.tasks.graph.Step;
 import mistral.tasks.graph.Task;
 import mistral.tasks.graph.WeightTensor;
-import mistral.tasks.kernels.ReferenceKernels;
 
 import static mistral.tasks.opencl.OpenCl.*;
 
