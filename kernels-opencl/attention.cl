@@ -1,6 +1,8 @@
 // Windowed grouped-query attention of a chunk of queries (paper, figure 3). Query t of the chunk
 // is at position i = pos + t and sees keys j with max(0, i - window + 1) <= j <= i (window 0 = all):
 // j < pos from the rolling cache (slot j mod slots), j >= pos from the chunk's own k/v.
+// A batched step runs it once per segment: the segment's tokens start at chunk token tok0, and its
+// sequence's cache rows at row base (sequence x slots).
 // One work-group per (head, token), one work item per head dimension (local size = head_dim).
 // Keys go in tiles of head_dim: each item scores one key of the tile, then each item folds the
 // tile into its output dimension with a running max and sum (online softmax).
@@ -52,7 +54,7 @@ inline int window_start(int i, int window) {
 
 kernel void attention(global const float* q, global const float* k, global const float* v,
                       global const float* cache_k, global const float* cache_v, global float* out,
-                      int heads, int kv_heads, int head_dim, int window, int slots, int pos) {
+                      int heads, int kv_heads, int head_dim, int window, int slots, int pos, int tok0, int base) {
     local float ql[ATT_MAX_HEAD_DIM];
     local float scores[ATT_MAX_HEAD_DIM];
     int h = get_group_id(0);
@@ -61,6 +63,11 @@ kernel void attention(global const float* q, global const float* k, global const
     int i = pos + t;
     int kv_dim = kv_heads * head_dim;
     int kv_off = (h / (heads / kv_heads)) * head_dim;
+    k += (long) tok0 * kv_dim;
+    v += (long) tok0 * kv_dim;
+    cache_k += (long) base * kv_dim;
+    cache_v += (long) base * kv_dim;
+    t += tok0;
     ql[d] = q[((long) t * heads + h) * head_dim + d];
     barrier(CLK_LOCAL_MEM_FENCE);
     float m = -INFINITY, l = 0.0f, acc = 0.0f;
@@ -74,7 +81,7 @@ kernel void attention(global const float* q, global const float* k, global const
 // head's partials. parts holds heads x splits x (head_dim + 2) floats.
 kernel void attention_part(global const float* q, global const float* k, global const float* v,
                            global const float* cache_k, global const float* cache_v, global float* parts,
-                           int heads, int kv_heads, int head_dim, int window, int slots, int pos, int span) {
+                           int heads, int kv_heads, int head_dim, int window, int slots, int pos, int span, int tok0, int base) {
     local float ql[ATT_MAX_HEAD_DIM];
     local float scores[ATT_MAX_HEAD_DIM];
     int h = get_group_id(0);
@@ -82,7 +89,11 @@ kernel void attention_part(global const float* q, global const float* k, global 
     int d = get_local_id(0);
     int kv_dim = kv_heads * head_dim;
     int kv_off = (h / (heads / kv_heads)) * head_dim;
-    ql[d] = q[(long) h * head_dim + d];
+    k += (long) tok0 * kv_dim;
+    v += (long) tok0 * kv_dim;
+    cache_k += (long) base * kv_dim;
+    cache_v += (long) base * kv_dim;
+    ql[d] = q[((long) tok0 * heads + h) * head_dim + d];
     barrier(CLK_LOCAL_MEM_FENCE);
     int from = window_start(pos, window) + split * span;
     float m = -INFINITY, l = 0.0f, acc = 0.0f;
@@ -95,7 +106,7 @@ kernel void attention_part(global const float* q, global const float* k, global 
     }
 }
 
-kernel void attention_combine(global const float* parts, global float* out, int head_dim, int splits) {
+kernel void attention_combine(global const float* parts, global float* out, int head_dim, int splits, int tok0) {
     int h = get_group_id(0);
     int d = get_local_id(0);
     global const float* part = parts + (long) h * splits * (head_dim + 2);
@@ -109,17 +120,18 @@ kernel void attention_combine(global const float* parts, global float* out, int 
         l = fma(w, p[1], l);
         acc = fma(w, p[2 + d], acc);
     }
-    out[(long) h * head_dim + d] = acc / l;
+    out[((long) tok0 * get_num_groups(0) + h) * head_dim + d] = acc / l;
 }
 
-// Stores the chunk's keys and values in their cache slots; only the last `slots` positions of a
-// longer chunk can survive, so earlier ones are skipped (no two items write one slot).
+// Stores a segment's keys and values (chunk tokens tok0 ...) in its sequence's cache slots (from row
+// base); only the last `slots` positions of a longer chunk can survive, so earlier ones are skipped
+// (no two items write one slot).
 kernel void kv_store(global const float* k, global const float* v, global float* cache_k, global float* cache_v,
-                     int kv_dim, int slots, int pos, int n) {
+                     int kv_dim, int slots, int pos, int n, int tok0, int base) {
     int e = get_global_id(0);
     int t = get_global_id(1);
     if (t < n - slots) return;
-    long dst = (long) ((pos + t) % slots) * kv_dim + e;
-    cache_k[dst] = k[(long) t * kv_dim + e];
-    cache_v[dst] = v[(long) t * kv_dim + e];
+    long dst = (long) (base + (pos + t) % slots) * kv_dim + e;
+    cache_k[dst] = k[(long) (tok0 + t) * kv_dim + e];
+    cache_v[dst] = v[(long) (tok0 + t) * kv_dim + e];
 }

@@ -32,7 +32,7 @@ public final class BackendComparison {
         try (Executor a = expectedBackend.compile(plan); Executor b = actualBackend.compile(plan)) {
             for (Step s : steps) {
                 int[] ids = new int[s.n()];
-                for (int i = 0; i < ids.length; i++) ids[i] = (s.pos() * 7 + i * 13) % 50;
+                for (int i = 0; i < ids.length; i++) ids[i] = (s.segments().getFirst().pos() * 7 + i * 13) % 50;
                 int count = (int) (rows == Rows.LAST ? out.length() : out.length() / capacity * s.n());
                 float[] expected = new float[count], actual = new float[count];
                 for (Executor e : new Executor[] {a, b}) {

@@ -135,4 +135,40 @@ public abstract class KernelParityContract {
                 .task(new Task.Attention(x(), k, v, cache, out, heads, kvHeads, headDim, window))
                 .task(new Task.KvStore(k, v, cache)), steps);
     }
+
+    /**
+     * Batched steps: three sequences with their own positions in one cache buffer, prefill chunks
+     * beside one-token decodes, each sequence's rolling slots wrapping at a different step; then
+     * the logits rows (the last token of each segment).
+     */
+    @Test
+    void batchedStepsAttendToEachSequencesOwnCache() {
+        int heads = 4, kvHeads = 2, headDim = 16, kvDim = kvHeads * headDim, slots = 8, window = 8, sequences = 3;
+        WeightTensor wk = RandomWeights.tensor("wk", TensorType.F32, kvDim, DIM, 15);
+        WeightTensor wv = RandomWeights.tensor("wv", TensorType.F32, kvDim, DIM, 16);
+        WeightTensor wo = RandomWeights.tensor("wo", TensorType.Q8_0, 40, DIM, 17);
+        KvCacheLayer cache = new KvCacheLayer(new F32Buffer("ck", (long) sequences * slots * kvDim),
+                new F32Buffer("cv", (long) sequences * slots * kvDim), slots, kvDim, sequences);
+        F32Buffer k = new F32Buffer("k", (long) CAP * kvDim), v = new F32Buffer("v", (long) CAP * kvDim);
+        F32Buffer att = new F32Buffer("att", (long) CAP * DIM), logits = new F32Buffer("logits", (long) sequences * 40);
+        Step[] steps = {
+                Step.batch(new int[] {0, 1, 2}, new int[] {0, 0, 0}, new int[] {5, 3, 1}, 3),
+                Step.batch(new int[] {2, 0, 1}, new int[] {1, 5, 3}, new int[] {6, 1, 1}, 3),
+                Step.batch(new int[] {1, 0}, new int[] {4, 6}, new int[] {9, 1}, 2), // sequence 1 wraps, 2 waits
+                Step.batch(new int[] {0, 1, 2}, new int[] {7, 13, 7}, new int[] {1, 1, 3}, 3), // 0 and 2 wrap
+                Step.batch(new int[] {2, 0, 1}, new int[] {10, 8, 14}, new int[] {1, 1, 1}, 3),
+        };
+        compare(DIM, att, Rows.ALL, g -> g
+                .task(new Task.MatMul(wk, x(), k, Rows.ALL))
+                .task(new Task.MatMul(wv, x(), v, Rows.ALL))
+                .task(new Task.Rope(k, RandomWeights.tensor("freqs", TensorType.F32, 1, headDim / 2, 18), kvHeads, headDim))
+                .task(new Task.Attention(x(), k, v, cache, att, heads, kvHeads, headDim, window))
+                .task(new Task.KvStore(k, v, cache)), steps);
+        compare(DIM, logits, Rows.LAST, g -> g
+                .task(new Task.MatMul(wk, x(), k, Rows.ALL))
+                .task(new Task.MatMul(wv, x(), v, Rows.ALL))
+                .task(new Task.Attention(x(), k, v, cache, att, heads, kvHeads, headDim, window))
+                .task(new Task.KvStore(k, v, cache))
+                .task(new Task.MatMul(wo, att, logits, Rows.LAST)), steps);
+    }
 }

@@ -21,7 +21,9 @@ import mistral.tasks.kernels.ReferenceKernels;
  * h   = x + Wo . Attn(RoPE(Wq . n1), RoPE(Wk . n1), Wv . n1)     n1 = RMSNorm(x) * attn_norm
  * out = h + W2 . (silu(W1 . n2) * (W3 . n2))                      n2 = RMSNorm(h) * ffn_norm
  * </pre>
- * then logits = output . (RMSNorm(x) * output_norm), for every token or just the last.
+ * then logits = output . (RMSNorm(x) * output_norm), for every token or just the last of each sequence.
+ * A cache for several sequences makes the plan a batched one: a step's tokens may belong to
+ * different sequences, the matmuls run over all of them at once and attention over each one's own cache.
  */
 public final class MistralGraph {
     private MistralGraph() {
@@ -38,7 +40,7 @@ public final class MistralGraph {
         F32Buffer att = g.floats("att", (long) capacity * c.qDim());
         F32Buffer gate = g.floats("ffn_gate", (long) capacity * c.hiddenDim());
         F32Buffer up = g.floats("ffn_up", (long) capacity * c.hiddenDim());
-        F32Buffer logits = g.floats("logits", (long) (logitRows == Rows.ALL ? capacity : 1) * c.vocabSize());
+        F32Buffer logits = g.floats("logits", (long) (logitRows == Rows.ALL ? capacity : cache.sequences()) * c.vocabSize());
 
         WeightTensor freqs = ropeFrequencies(c);
 

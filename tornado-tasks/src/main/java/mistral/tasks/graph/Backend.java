@@ -13,6 +13,11 @@ public interface Backend {
     /** Driver or runtime version, for benchmark reports. */
     String driver();
 
+    /** Whether one step may hold several sequences (a plan with {@link ExecutionPlan#sequences()} > 1). */
+    default boolean batches() {
+        return true;
+    }
+
     /**
      * Puts a model's weights on the device once. Plans name the tensors that
      * {@link DeviceWeights#tensor} returns, and every executor compiled against the result shares them.

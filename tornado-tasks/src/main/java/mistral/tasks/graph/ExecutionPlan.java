@@ -15,6 +15,11 @@ public record ExecutionPlan(String name, int capacity, List<Buffer> buffers, Lis
         return List.copyOf(out);
     }
 
+    /** Sequences whose caches the plan holds: how many one step may batch. */
+    public int sequences() {
+        return tasks.stream().filter(t -> t instanceof Task.Attention).mapToInt(t -> ((Task.Attention) t).cache().sequences()).max().orElse(1);
+    }
+
     public long bytes(Class<? extends Buffer> kind) {
         return buffers.stream().filter(kind::isInstance).mapToLong(Buffer::byteSize).sum();
     }

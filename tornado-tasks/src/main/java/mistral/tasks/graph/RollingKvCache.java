@@ -11,7 +11,7 @@ import java.util.List;
  *
  * @param window keys a query may see, itself included; 0 means no window
  */
-public record RollingKvCache(int layers, int kvDim, int slots, int window, List<KvCacheLayer> layer) {
+public record RollingKvCache(int layers, int kvDim, int slots, int window, int sequences, List<KvCacheLayer> layer) {
 
     public static RollingKvCache create(int layers, int kvDim, int window, int context) {
         return withSlots(layers, kvDim, window, slotsFor(window, context));
@@ -19,15 +19,21 @@ public record RollingKvCache(int layers, int kvDim, int slots, int window, List<
 
     /** A cache of exactly {@code slots} rows per layer (more than the window is allowed: the mask defines the window). */
     public static RollingKvCache withSlots(int layers, int kvDim, int window, int slots) {
+        return forSequences(layers, kvDim, window, slots, 1);
+    }
+
+    /** {@code sequences} caches of {@code slots} rows per layer side by side, for batched steps (sequence s owns rows s * slots ...). */
+    public static RollingKvCache forSequences(int layers, int kvDim, int window, int slots, int sequences) {
         if (slots <= 0) throw new IllegalArgumentException("slots must be positive");
+        if (sequences <= 0) throw new IllegalArgumentException("sequences must be positive");
         List<KvCacheLayer> list = new ArrayList<>(layers);
         for (int l = 0; l < layers; l++) {
             list.add(new KvCacheLayer(
-                    new F32Buffer("blk." + l + ".cache_k", (long) slots * kvDim),
-                    new F32Buffer("blk." + l + ".cache_v", (long) slots * kvDim),
-                    slots, kvDim));
+                    new F32Buffer("blk." + l + ".cache_k", (long) sequences * slots * kvDim),
+                    new F32Buffer("blk." + l + ".cache_v", (long) sequences * slots * kvDim),
+                    slots, kvDim, sequences));
         }
-        return new RollingKvCache(layers, kvDim, slots, window, List.copyOf(list));
+        return new RollingKvCache(layers, kvDim, slots, window, sequences, List.copyOf(list));
     }
 
     /** W slots with a window shorter than the context, else the context length. */
@@ -40,7 +46,8 @@ public record RollingKvCache(int layers, int kvDim, int slots, int window, List<
         return 2L * layers * slots * kvDim * Float.BYTES;
     }
 
+    /** Bytes of every sequence's keys and values. */
     public long bytes() {
-        return bytes(layers, kvDim, slots);
+        return sequences * bytes(layers, kvDim, slots);
     }
 }

@@ -38,7 +38,10 @@ public sealed interface Task permits Task.Embed, Task.RmsNorm, Task.MatMul, Task
         }
     }
 
-    /** Which tokens of the chunk a matmul covers: all of them, or only the last (for next-token logits). */
+    /**
+     * Which tokens of the chunk a matmul covers: all of them, or the last of each segment (next-token
+     * logits: out row i is segment i's, so one sequence gives one row).
+     */
     enum Rows { ALL, LAST }
 
     /** out[t] = w . x[t]: w is rows x cols, x[t] has cols floats, out[t] has rows floats. */
@@ -53,7 +56,7 @@ public sealed interface Task permits Task.Embed, Task.RmsNorm, Task.MatMul, Task
     }
 
     /**
-     * Rotates adjacent pairs (x[2i], x[2i+1]) of every head of x[t] by angle (pos + t) * freqs[i], in
+     * Rotates adjacent pairs (x[2i], x[2i+1]) of every head of x[t] by angle position(t) * freqs[i], in
      * place; freqs[i] = theta^(-2i/headDim), computed once on the host in float32 as the reference does.
      */
     record Rope(F32Buffer x, WeightTensor freqs, int heads, int headDim) implements Task {
@@ -69,7 +72,8 @@ public sealed interface Task permits Task.Embed, Task.RmsNorm, Task.MatMul, Task
     /**
      * Windowed grouped-query attention of the chunk's queries over the cache and the chunk itself
      * (paper, figure 3): query i sees cached positions j with i - window < j < pos, and chunk
-     * positions pos <= j <= i within the window. Reads the cache before the chunk is stored.
+     * positions pos <= j <= i within the window. Reads the cache before the chunk is stored. In a
+     * batched step each segment does this over its own sequence's slots and its own tokens.
      *
      * @param window keys a query may see, itself included; 0 = no window
      */
@@ -84,7 +88,7 @@ public sealed interface Task permits Task.Embed, Task.RmsNorm, Task.MatMul, Task
         }
     }
 
-    /** Writes the chunk's keys and values into their cache slots ((pos + t) mod slots). */
+    /** Writes each segment's keys and values into its sequence's cache slots ((pos + t) mod slots). */
     record KvStore(F32Buffer k, F32Buffer v, KvCacheLayer cache) implements Task {
         public String kernel() {
             return "kv_store";

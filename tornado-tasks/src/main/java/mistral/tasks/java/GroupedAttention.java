@@ -30,35 +30,41 @@ final class GroupedAttention {
      * cached positions (rolling slots, so split where the slot index wraps to 0), then the
      * positions of the current chunk, which are not yet stored in the cache.
      */
-    private static Run[] runs(int from, int i, Step s, KvCacheLayer cache, float[] cacheK, float[] cacheV, float[] k, float[] v) {
+    private static Run[] runs(int from, int i, Step.Segment g, KvCacheLayer cache, float[] cacheK, float[] cacheV, float[] k, float[] v) {
         Run[] runs = new Run[3];
         int n = 0;
-        int cachedEnd = Math.min(i + 1, s.pos());
+        int base = cache.base(g.sequence());
+        int cachedEnd = Math.min(i + 1, g.pos());
         for (int j = from; j < cachedEnd; ) {
             int slot = j % cache.slots();
             int count = Math.min(cachedEnd - j, cache.slots() - slot);
-            runs[n++] = new Run(cacheK, cacheV, slot, count);
+            runs[n++] = new Run(cacheK, cacheV, base + slot, count);
             j += count;
         }
-        int chunkStart = Math.max(from, s.pos());
-        if (chunkStart <= i) runs[n++] = new Run(k, v, chunkStart - s.pos(), i - chunkStart + 1);
+        int chunkStart = Math.max(from, g.pos());
+        if (chunkStart <= i) runs[n++] = new Run(k, v, g.first() + chunkStart - g.pos(), i - chunkStart + 1);
         return java.util.Arrays.copyOf(runs, n);
     }
 
+    /** Each segment of the step over its own sequence's cache: one-token segments split by rows, longer ones by (token, KV head). */
     void run(ParallelFor parallel, float[] q, float[] k, float[] v, float[] cacheK, float[] cacheV, KvCacheLayer cache,
              float[] out, int heads, int kvHeads, int headDim, int window, Step s) {
-        if (s.n() == 1) {
-            decode(parallel, q, k, v, cacheK, cacheV, cache, out, heads, kvHeads, headDim, window, s);
-            return;
+        for (Step.Segment g : s.segments()) {
+            if (g.n() == 1) decode(parallel, q, k, v, cacheK, cacheV, cache, out, heads, kvHeads, headDim, window, g);
+            else chunk(parallel, q, k, v, cacheK, cacheV, cache, out, heads, kvHeads, headDim, window, g);
         }
+    }
+
+    private void chunk(ParallelFor parallel, float[] q, float[] k, float[] v, float[] cacheK, float[] cacheV, KvCacheLayer cache,
+                       float[] out, int heads, int kvHeads, int headDim, int window, Step.Segment g) {
         int group = heads / kvHeads;
-        parallel.range(s.n() * kvHeads, 1, (start, end) -> {
+        parallel.range(g.n() * kvHeads, 1, (start, end) -> {
             for (int item = start; item < end; item++) {
-                int t = item / kvHeads, kvHead = item % kvHeads;
-                int i = s.pos() + t;
+                int t = g.first() + item / kvHeads, kvHead = item % kvHeads;
+                int i = g.position(t);
                 int from = ReferenceKernels.windowStart(i, window);
                 int span = i - from + 1;
-                Run[] runs = runs(from, i, s, cache, cacheK, cacheV, k, v);
+                Run[] runs = runs(from, i, g, cache, cacheK, cacheV, k, v);
                 float[] p = scratch(group * span);
                 int firstQ = (t * heads + kvHead * group) * headDim;
                 scores(q, firstQ, group, runs, cache.kvDim(), kvHead * headDim, headDim, p, span);
@@ -81,13 +87,14 @@ final class GroupedAttention {
      * All vector work runs inside {@link ParallelFor} bodies (see {@link JavaKernels}).
      */
     private void decode(ParallelFor parallel, float[] q, float[] k, float[] v, float[] cacheK, float[] cacheV, KvCacheLayer cache,
-                        float[] out, int heads, int kvHeads, int headDim, int window, Step s) {
-        int i = s.pos();
+                        float[] out, int heads, int kvHeads, int headDim, int window, Step.Segment g) {
+        int i = g.pos();
         int from = ReferenceKernels.windowStart(i, window);
         int span = i - from + 1;
-        Run[] runs = runs(from, i, s, cache, cacheK, cacheV, k, v);
+        Run[] runs = runs(from, i, g, cache, cacheK, cacheV, k, v);
         int parts = Math.max(1, Math.min(parallel.threads(), span / MIN_ROWS_PER_PART));
         int qDim = heads * headDim;
+        int qOff = g.first() * qDim;
         if (decodeScores.length < heads * span) decodeScores = new float[heads * span];
         if (partials.length < parts * qDim) partials = new float[parts * qDim];
         float[] p = decodeScores, partial = partials;
@@ -95,13 +102,13 @@ final class GroupedAttention {
         if (groupOf4) { // separate lambdas: one kernel per compiled method
             parallel.range(parts, 1, (a, b) -> {
                 for (int part = a; part < b; part++) {
-                    rowScoresGroupOf4(q, kvHeads, headDim, runs, cache.kvDim(), span * part / parts, span * (part + 1) / parts, p, span);
+                    rowScoresGroupOf4(q, qOff, kvHeads, headDim, runs, cache.kvDim(), span * part / parts, span * (part + 1) / parts, p, span);
                 }
             });
         } else {
             parallel.range(parts, 1, (a, b) -> {
                 for (int part = a; part < b; part++) {
-                    rowScores(q, heads, kvHeads, headDim, runs, cache.kvDim(), span * part / parts, span * (part + 1) / parts, p, span);
+                    rowScores(q, qOff, heads, kvHeads, headDim, runs, cache.kvDim(), span * part / parts, span * (part + 1) / parts, p, span);
                 }
             });
         }
@@ -126,15 +133,15 @@ final class GroupedAttention {
             });
         }
         parallel.range(qDim, 1024, (a, b) -> {
-            System.arraycopy(partial, a, out, a, b - a);
-            for (int part = 1; part < parts; part++) Simd.axpy(1f, partial, part * qDim + a, out, a, b - a);
+            System.arraycopy(partial, a, out, qOff + a, b - a);
+            for (int part = 1; part < parts; part++) Simd.axpy(1f, partial, part * qDim + a, out, qOff + a, b - a);
         });
     }
 
     private float[] decodeScores = new float[0], partials = new float[0];
 
     /** p[h * span + j] for every head and rows j in [lo, hi) of the window. */
-    private static void rowScores(float[] q, int heads, int kvHeads, int headDim, Run[] runs, int kvDim, int lo, int hi, float[] p, int span) {
+    private static void rowScores(float[] q, int qOff, int heads, int kvHeads, int headDim, Run[] runs, int kvDim, int lo, int hi, float[] p, int span) {
         float scale = (float) (1.0 / Math.sqrt(headDim));
         int group = heads / kvHeads;
         int runStart = 0;
@@ -142,7 +149,7 @@ final class GroupedAttention {
             for (int j = Math.max(lo, runStart), end = Math.min(hi, runStart + run.count()); j < end; j++) {
                 int row = (run.firstRow() + j - runStart) * kvDim;
                 for (int g = 0, h = 0; g < kvHeads; g++) {
-                    for (int end2 = h + group; h < end2; h++) p[h * span + j] = Simd.dot(q, h * headDim, run.keys(), row + g * headDim, headDim) * scale;
+                    for (int end2 = h + group; h < end2; h++) p[h * span + j] = Simd.dot(q, qOff + h * headDim, run.keys(), row + g * headDim, headDim) * scale;
                 }
             }
             runStart += run.count();
@@ -153,7 +160,7 @@ final class GroupedAttention {
      * {@link #rowScores} for groups of four query heads per KV head (Mistral 7B: 32 / 8) and a
      * head size of whole vectors: each key vector is loaded once for the four heads' dot products.
      */
-    private static void rowScoresGroupOf4(float[] q, int kvHeads, int headDim, Run[] runs, int kvDim, int lo, int hi, float[] p, int span) {
+    private static void rowScoresGroupOf4(float[] q, int qOff, int kvHeads, int headDim, Run[] runs, int kvDim, int lo, int hi, float[] p, int span) {
         float scale = (float) (1.0 / Math.sqrt(headDim));
         int runStart = 0;
         for (Run run : runs) {
@@ -161,7 +168,7 @@ final class GroupedAttention {
             for (int j = Math.max(lo, runStart), end = Math.min(hi, runStart + run.count()); j < end; j++) {
                 int row = (run.firstRow() + j - runStart) * kvDim;
                 for (int g = 0; g < kvHeads; g++) {
-                    int ko = row + g * headDim, qo = 4 * g * headDim;
+                    int ko = row + g * headDim, qo = qOff + 4 * g * headDim;
                     FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
                     for (int d = 0; d < headDim; d += F.length()) {
                         FloatVector k = FloatVector.fromArray(F, keys, ko + d);

@@ -29,7 +29,7 @@ final class JavaKernels {
     private float[] biasArray = new float[0];
     /** x scaled for the 256-bit Q4_K_X4 kernel ({@link Q4_KX4MatVec#prepareNarrow}). */
     private float[] narrowX = new float[0];
-    private float[] permutedArray = new float[0], permutedRows = new float[0];
+    private float[] permutedArray = new float[0], permutedRows = new float[0], lastRows = new float[0];
     private final GroupedAttention attention = new GroupedAttention();
 
     JavaKernels(ParallelFor parallel) {
@@ -45,9 +45,14 @@ final class JavaKernels {
      * time, so every weight is read once per chunk and each loaded vector feeds several FMAs.
      */
     void matMul(WeightTensor w, float[] x, float[] out, Task.Rows rows, Step s) {
+        int cols = w.cols();
         int first = rows == Task.Rows.LAST ? s.n() - 1 : 0;
         int n = s.n() - first;
-        int cols = w.cols();
+        if (rows == Task.Rows.LAST && s.segments().size() > 1) {
+            x = lastRows(x, s, cols);
+            first = 0;
+            n = s.segments().size();
+        }
         if (n == 1) {
             matVec(w, x, first * cols, out);
             return;
@@ -180,6 +185,17 @@ final class JavaKernels {
         return permuted;
     }
 
+    /** The last token's row of each segment, side by side (the rows a batched step takes logits of). */
+    private float[] lastRows(float[] x, Step s, int cols) {
+        int m = s.segments().size();
+        if (lastRows.length < m * cols) lastRows = new float[m * cols];
+        for (int i = 0; i < m; i++) {
+            Step.Segment g = s.segments().get(i);
+            System.arraycopy(x, (g.first() + g.n() - 1) * cols, lastRows, i * cols, cols);
+        }
+        return lastRows;
+    }
+
     /** n rows of x from row first, each in {@link Q4_0X4}'s lane order. */
     private float[] permutedRows(float[] x, int first, int n, int cols) {
         if (permutedRows.length < n * cols) permutedRows = new float[n * cols];
@@ -224,25 +240,26 @@ final class JavaKernels {
      */
     private float[] ropeCos = new float[0], ropeSin = new float[0];
     private float[] ropeFreqs;
-    private int ropePos = -1, ropeN;
+    private Step ropeStep;
 
     void rope(float[] x, float[] freqs, int heads, int headDim, Step s) {
         int half = headDim / 2;
-        if (freqs != ropeFreqs || s.pos() != ropePos || s.n() != ropeN) {
+        if (freqs != ropeFreqs || s != ropeStep) {
             if (ropeCos.length < s.n() * half) {
                 ropeCos = new float[s.n() * half];
                 ropeSin = new float[s.n() * half];
             }
-            for (int t = 0; t < s.n(); t++) {
-                for (int i = 0; i < half; i++) {
-                    float angle = (s.pos() + t) * freqs[i];
-                    ropeCos[t * half + i] = (float) Math.cos(angle);
-                    ropeSin[t * half + i] = (float) Math.sin(angle);
+            for (Step.Segment g : s.segments()) {
+                for (int t = g.first(); t < g.first() + g.n(); t++) {
+                    for (int i = 0; i < half; i++) {
+                        float angle = g.position(t) * freqs[i];
+                        ropeCos[t * half + i] = (float) Math.cos(angle);
+                        ropeSin[t * half + i] = (float) Math.sin(angle);
+                    }
                 }
             }
             ropeFreqs = freqs;
-            ropePos = s.pos();
-            ropeN = s.n();
+            ropeStep = s;
         }
         for (int t = 0; t < s.n(); t++) {
             for (int h = 0; h < heads; h++) {

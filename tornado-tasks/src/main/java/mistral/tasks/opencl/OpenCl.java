@@ -85,6 +85,8 @@ final class OpenCl {
             status(ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
     static final MethodHandle clEnqueueReadBuffer = fn("clEnqueueReadBuffer",
             status(ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
+    static final MethodHandle clEnqueueCopyBuffer = fn("clEnqueueCopyBuffer",
+            status(ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
     static final MethodHandle clEnqueueFillBuffer = fn("clEnqueueFillBuffer",
             status(ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
     static final MethodHandle clCreateProgramWithSource = fn("clCreateProgramWithSource",

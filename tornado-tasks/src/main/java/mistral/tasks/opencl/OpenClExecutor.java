@@ -35,6 +35,8 @@ final class OpenClExecutor implements Executor {
     private final MemorySegment context, queue, program;
     private final Map<Buffer, MemorySegment> mems = new HashMap<>();
     private final List<Launch> launches = new ArrayList<>();
+    /** Per logits matmul: where a batched step gathers the last token of each segment. */
+    private final Map<Task, MemorySegment> lastRows = new HashMap<>();
     /** Buffers this executor created (its activations, cache, scratch and unloaded weights): released on close. */
     private final List<MemorySegment> owned = new ArrayList<>();
     private final int mvLanes, mvRows, gemmTile, normLws;
@@ -172,7 +174,14 @@ final class OpenClExecutor implements Executor {
             case Task.MatMul m -> {
                 String type = m.w().type().name().toLowerCase(Locale.ROOT);
                 Launch matvec = new Launch("matvec_" + type, List.of(), m, m.w(), m.x(), m.out(), m.w().rows(), m.w().cols());
-                yield new Launch("gemm_" + type, List.of(matvec), m, m.w(), m.x(), m.out(), m.w().rows(), m.w().cols());
+                if (m.rows() == Task.Rows.ALL) {
+                    yield new Launch("gemm_" + type, List.of(matvec), m, m.w(), m.x(), m.out(), m.w().rows(), m.w().cols());
+                }
+                // the last token of each segment of a batched step, gathered side by side
+                MemorySegment rowsOfX = scratch("last rows of " + m.x().name(), (long) plan.capacity() * m.w().cols() * Float.BYTES);
+                lastRows.put(m, rowsOfX);
+                Launch gathered = new Launch("gemm_" + type, List.of(), m, m.w(), rowsOfX, m.out(), m.w().rows(), m.w().cols());
+                yield new Launch("gemm_" + type, List.of(matvec, gathered), m, m.w(), m.x(), m.out(), m.w().rows(), m.w().cols());
             }
             case Task.Rope r -> new Launch(r, r.x(), r.freqs(), r.heads(), r.headDim());
             case Task.Attention a -> {
@@ -203,6 +212,7 @@ final class OpenClExecutor implements Executor {
     public void run(Step s) {
         if (s.n() > plan.capacity()) throw new IllegalArgumentException("chunk of " + s.n() + " > capacity " + plan.capacity());
         int n = s.n();
+        List<Step.Segment> segments = s.segments();
         for (Launch l : launches) {
             switch (l.task) {
                 case Task.Embed e -> l.enqueue(2, e.table().cols() / 32, n, 0, 0);
@@ -210,7 +220,18 @@ final class OpenClExecutor implements Executor {
                 case Task.MatMul m -> {
                     boolean last = m.rows() == Task.Rows.LAST;
                     long rows = m.w().rows();
-                    if (last || n == 1) {
+                    if (last && segments.size() > 1) {
+                        Launch gathered = l.decode.get(1);
+                        long rowBytes = (long) m.w().cols() * Float.BYTES;
+                        for (int i = 0; i < segments.size(); i++) {
+                            Step.Segment g = segments.get(i);
+                            call(clEnqueueCopyBuffer, "clEnqueueCopyBuffer(last rows)", queue, mems.get(m.x()), lastRows.get(m),
+                                    (g.first() + g.n() - 1) * rowBytes, i * rowBytes, rowBytes, 0, MemorySegment.NULL, MemorySegment.NULL);
+                        }
+                        gathered.bind(5, segments.size());
+                        int side = gemmTile / 4;
+                        gathered.enqueue(2, ceil(rows, gemmTile) * side, ceil(segments.size(), gemmTile) * side, side, side);
+                    } else if (last || n == 1) {
                         Launch matvec = l.decode.getFirst();
                         matvec.bind(5, last ? (n - 1) * m.w().cols() : 0);
                         matvec.enqueue(2, ceil(rows, mvRows) * mvLanes, mvRows, mvLanes, mvRows);
@@ -221,33 +242,51 @@ final class OpenClExecutor implements Executor {
                     }
                 }
                 case Task.Rope r -> {
-                    l.bind(4, s.pos());
-                    l.enqueue(2, (long) r.heads() * r.headDim() / 2, n, 0, 0);
-                }
-                case Task.Attention a -> {
-                    if (n == 1) {
-                        int keys = a.window() > 0 ? Math.min(s.pos() + 1, a.window()) : s.pos() + 1;
-                        int span = (int) Math.max(ATT_MIN_SPAN, ceil(keys, ATT_MAX_SPLITS));
-                        int splits = (int) ceil(keys, span);
-                        Launch part = l.decode.get(0), combine = l.decode.get(1);
-                        part.bind(11, s.pos());
-                        part.bind(12, span);
-                        part.enqueue(2, (long) a.heads() * a.headDim(), splits, a.headDim(), 1);
-                        combine.bind(3, splits);
-                        combine.enqueue(1, (long) a.heads() * a.headDim(), 1, a.headDim(), 1);
-                    } else {
-                        l.bind(11, s.pos());
-                        l.enqueue(2, (long) a.heads() * a.headDim(), n, a.headDim(), 1);
+                    for (Step.Segment g : segments) {
+                        l.bind(4, g.pos());
+                        l.bind(5, g.first());
+                        l.enqueue(2, (long) r.heads() * r.headDim() / 2, g.n(), 0, 0);
                     }
                 }
+                case Task.Attention a -> {
+                    for (Step.Segment g : segments) attention(l, a, g);
+                }
                 case Task.KvStore k -> {
-                    l.bind(6, s.pos());
-                    l.bind(7, n);
-                    l.enqueue(2, k.cache().kvDim(), n, 0, 0);
+                    for (Step.Segment g : segments) {
+                        l.bind(6, g.pos());
+                        l.bind(7, g.n());
+                        l.bind(8, g.first());
+                        l.bind(9, k.cache().base(g.sequence()));
+                        l.enqueue(2, k.cache().kvDim(), g.n(), 0, 0);
+                    }
                 }
                 case Task.SwiGlu g -> l.enqueue(1, (long) n * g.hidden(), 1, 0, 0);
                 case Task.Add a -> l.enqueue(1, (long) n * a.dim(), 1, 0, 0);
             }
+        }
+    }
+
+    /** One segment's attention: a one-token segment split over the window, a longer one a work-group per (head, token). */
+    private void attention(Launch l, Task.Attention a, Step.Segment g) {
+        int base = a.cache().base(g.sequence());
+        if (g.n() == 1) {
+            int keys = a.window() > 0 ? Math.min(g.pos() + 1, a.window()) : g.pos() + 1;
+            int span = (int) Math.max(ATT_MIN_SPAN, ceil(keys, ATT_MAX_SPLITS));
+            int splits = (int) ceil(keys, span);
+            Launch part = l.decode.get(0), combine = l.decode.get(1);
+            part.bind(11, g.pos());
+            part.bind(12, span);
+            part.bind(13, g.first());
+            part.bind(14, base);
+            part.enqueue(2, (long) a.heads() * a.headDim(), splits, a.headDim(), 1);
+            combine.bind(3, splits);
+            combine.bind(4, g.first());
+            combine.enqueue(1, (long) a.heads() * a.headDim(), 1, a.headDim(), 1);
+        } else {
+            l.bind(11, g.pos());
+            l.bind(12, g.first());
+            l.bind(13, base);
+            l.enqueue(2, (long) a.heads() * a.headDim(), g.n(), a.headDim(), 1);
         }
     }
 

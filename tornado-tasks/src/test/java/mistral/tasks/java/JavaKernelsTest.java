@@ -171,6 +171,41 @@ class JavaKernelsTest {
         }
     }
 
+    /**
+     * A batched step (a prefill chunk beside one-token decodes of other sequences) gives each
+     * sequence what a step of its own gives, over its own slots of a shared cache buffer.
+     */
+    @Test
+    void batchedAttentionEqualsEachSegmentAlone() {
+        int heads = 8, kvHeads = 2, headDim = 128, kvDim = kvHeads * headDim, slots = 150, window = 150, sequences = 3;
+        KvCacheLayer shared = new KvCacheLayer(new F32Buffer("k", 3L * slots * kvDim), new F32Buffer("v", 3L * slots * kvDim), slots, kvDim, sequences);
+        KvCacheLayer single = new KvCacheLayer(new F32Buffer("k1", (long) slots * kvDim), new F32Buffer("v1", (long) slots * kvDim), slots, kvDim);
+        Random r = new Random(9);
+        float[] cacheK = RandomWeights.floats(r, sequences * slots * kvDim, 1f), cacheV = RandomWeights.floats(r, sequences * slots * kvDim, 1f);
+        int[] seqs = {2, 0, 1}, positions = {331, 5, 149}, counts = {1, 4, 1};
+        Step batch = Step.batch(seqs, positions, counts, 3);
+        float[] q = RandomWeights.floats(r, batch.n() * heads * headDim, 0.3f);
+        float[] k = RandomWeights.floats(r, batch.n() * kvDim, 1f), v = RandomWeights.floats(r, batch.n() * kvDim, 1f);
+        float[] batched = new float[batch.n() * heads * headDim];
+        FAST.attention(q, k, v, cacheK, cacheV, shared, batched, heads, kvHeads, headDim, window, batch);
+        for (Step.Segment g : batch.segments()) {
+            int qd = heads * headDim;
+            float[] sq = java.util.Arrays.copyOfRange(q, g.first() * qd, (g.first() + g.n()) * qd);
+            float[] sk = java.util.Arrays.copyOfRange(k, g.first() * kvDim, (g.first() + g.n()) * kvDim);
+            float[] sv = java.util.Arrays.copyOfRange(v, g.first() * kvDim, (g.first() + g.n()) * kvDim);
+            float[] ck = java.util.Arrays.copyOfRange(cacheK, g.sequence() * slots * kvDim, (g.sequence() + 1) * slots * kvDim);
+            float[] cv = java.util.Arrays.copyOfRange(cacheV, g.sequence() * slots * kvDim, (g.sequence() + 1) * slots * kvDim);
+            float[] alone = new float[g.n() * qd];
+            FAST.attention(sq, sk, sv, ck, cv, single, alone, heads, kvHeads, headDim, window, new Step(g.pos(), g.n()));
+            // the same code over the same rows; only the JIT's lane-reduction order may differ between the runs
+            assertClose(alone, java.util.Arrays.copyOfRange(batched, g.first() * qd, (g.first() + g.n()) * qd), alone.length, 1e-6,
+                    "sequence " + g.sequence());
+        }
+        float[] reference = new float[batched.length];
+        ReferenceKernels.attention(q, k, v, cacheK, cacheV, shared, reference, heads, kvHeads, headDim, window, batch);
+        assertClose(reference, batched, batched.length, 1e-5, "reference");
+    }
+
     /** The cos/sin table is reused while step and frequencies stay the same: bit-identical to the reference throughout. */
     @Test
     void ropeEqualsReferenceExactlyAcrossStepsAndThetas() {

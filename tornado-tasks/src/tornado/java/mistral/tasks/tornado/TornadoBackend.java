@@ -72,9 +72,19 @@ public final class TornadoBackend implements Backend {
         return new TornadoWeights(weights);
     }
 
+    /** Its task graph binds one position per run, so a step holds one sequence. */
+    @Override
+    public boolean batches() {
+        return false;
+    }
+
     @Override
     public Executor compile(ExecutionPlan plan, DeviceWeights weights) {
         if (!(weights instanceof TornadoWeights t)) throw new IllegalArgumentException("these weights were loaded by another backend than " + id());
+        if (plan.sequences() > 1) {
+            throw new UnsupportedOperationException("the TornadoVM backend runs one sequence per step; batched steps of "
+                    + plan.sequences() + " sequences run on the java and opencl devices");
+        }
         return new TornadoExecutor(device, plan, t, profile);
     }
 }
