@@ -14,6 +14,7 @@ import mistral.engine.gguf.GgufFile;
 import mistral.engine.model.ConfigResolver;
 import mistral.engine.model.ContextOverflowException;
 import mistral.engine.model.InferenceSession;
+import mistral.engine.model.SequenceBatch;
 import mistral.engine.model.LogProbs;
 import mistral.engine.model.MistralWeights;
 import mistral.engine.model.ModelConfig;
@@ -48,7 +49,7 @@ public final class MistralModel implements AutoCloseable {
     private final MistralWeights weights;
     private final long fileBytesPerToken;
     private final long loadNanos;
-    private final Set<InferenceSession> openSessions = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
+    private final Set<AutoCloseable> openSessions = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
 
     private MistralModel(GgufFile gguf, ModelConfig config, SentencePieceTokenizer tokenizer, Backend backend,
                          DeviceWeights deviceWeights, MistralWeights weights, long fileBytesPerToken, long loadNanos) {
@@ -122,6 +123,11 @@ public final class MistralModel implements AutoCloseable {
         return backend;
     }
 
+    /** Engine internals, for tests and tools that compile plans of their own: the weights on the device. */
+    public DeviceWeights deviceWeights() {
+        return deviceWeights;
+    }
+
     /** Engine internals, for the CLI. */
     public GgufFile file() {
         return gguf;
@@ -149,6 +155,24 @@ public final class MistralModel implements AutoCloseable {
      */
     public PrefixSession prefixSession(int chunkSize) {
         return new PrefixSession(this, chunkSize);
+    }
+
+    /**
+     * {@code sequences} sessions that decode in shared steps (continuous batching): each weight is
+     * read once per step for all of them, so their total throughput grows with their number. Drive
+     * each {@link Batch#session(int)} from its own thread, or hand a list of prompts to
+     * {@link Batch#generate}. Close it when done; closing the model closes it too.
+     *
+     * @param chunkSize prefill tokens a sequence puts in one step at most (0 = 512, at most the window);
+     *                  a step holds at most that many tokens besides the other sequences' decodes
+     */
+    public Batch batch(int sequences, int chunkSize) {
+        int chunk = chunkSize > 0 ? chunkSize : Math.min(512, InferenceSession.defaultChunkSize(config));
+        SequenceBatch b = new SequenceBatch(config, weights, backend, deviceWeights, sequences, chunk + sequences - 1, chunk);
+        Batch batch = new Batch(this, b, () -> { });
+        openSessions.add(batch);
+        batch.whenClosed(() -> openSessions.remove(batch));
+        return batch;
     }
 
     /** An id for the model, as servers list it: the file's name without {@code .gguf}. */
@@ -272,12 +296,18 @@ public final class MistralModel implements AutoCloseable {
     /** Closes every session still open, then frees the weights and the file. */
     @Override
     public void close() {
-        List<InferenceSession> open;
+        List<AutoCloseable> open;
         synchronized (openSessions) {
             open = List.copyOf(openSessions);
         }
         try {
-            for (InferenceSession s : open) s.close();
+            for (AutoCloseable s : open) {
+                try {
+                    s.close();
+                } catch (Exception e) {
+                    throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+                }
+            }
         } finally {
             try {
                 deviceWeights.close();

@@ -1,7 +1,7 @@
 package mistral.engine.api;
 
 import java.util.Arrays;
-import mistral.engine.model.InferenceSession;
+import mistral.engine.model.Sequence;
 import mistral.engine.tokenizer.TokenDecoder;
 import mistral.tasks.graph.Task.Rows;
 
@@ -14,13 +14,18 @@ import mistral.tasks.graph.Task.Rows;
  */
 public final class PrefixSession implements AutoCloseable {
     private final MistralModel model;
-    private final InferenceSession session;
+    private final Sequence session;
     /** The ids in the session's cache, in order (as many as its position). */
     private int[] cached = new int[0];
 
     PrefixSession(MistralModel model, int chunkSize) {
+        this(model, model.session(chunkSize, Rows.LAST, 0));
+    }
+
+    /** Over a sequence of its own, or a lane of a {@link Batch}. */
+    PrefixSession(MistralModel model, Sequence session) {
         this.model = model;
-        this.session = model.session(chunkSize, Rows.LAST, 0);
+        this.session = session;
     }
 
     /** How many leading ids of {@code prompt} the cache holds (what a generation from it would not prefill). */

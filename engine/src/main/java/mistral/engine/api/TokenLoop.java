@@ -3,7 +3,7 @@ package mistral.engine.api;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import mistral.engine.model.InferenceSession;
+import mistral.engine.model.Sequence;
 import mistral.engine.model.LogProbs;
 import mistral.engine.model.Sampler;
 import mistral.engine.tokenizer.TokenDecoder;
@@ -43,7 +43,7 @@ final class TokenLoop {
      *
      * @param decoder turns the generated ids into text (primed by the caller as it needs)
      */
-    static Outcome run(InferenceSession s, int[] ids, int from, GenerateOptions options, int eos, TokenDecoder decoder,
+    static Outcome run(Sequence s, int[] ids, int from, GenerateOptions options, int eos, TokenDecoder decoder,
                        TokenListener listener) {
         Sampler sampler = new Sampler(options.sampling());
         int[] generated = new int[options.maxTokens()];
@@ -88,9 +88,10 @@ final class TokenLoop {
             text.append(rest);
             listener.onToken(-1, rest);
         }
+        s.idle();
         long t2 = System.nanoTime();
         GenerationResult r = new GenerationResult(ids, prefilled, Arrays.copyOf(generated, count), Arrays.copyOf(logprobs, count),
-                text.toString(), stop, t1 - t0, t2 - t1, s.executor().profile().isEmpty() ? "" : s.executor().profile().table());
+                text.toString(), stop, t1 - t0, t2 - t1, s.profile().isEmpty() ? "" : s.profile().table());
         return new Outcome(r, fed);
     }
 }

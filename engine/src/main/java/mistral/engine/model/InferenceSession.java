@@ -4,6 +4,7 @@ import mistral.tasks.graph.Backend;
 import mistral.tasks.graph.DeviceWeights;
 import mistral.tasks.graph.ExecutionPlan;
 import mistral.tasks.graph.Executor;
+import mistral.tasks.graph.Profile;
 import mistral.tasks.graph.RollingKvCache;
 import mistral.tasks.graph.Step;
 import mistral.tasks.graph.Task.Rows;
@@ -12,13 +13,7 @@ import mistral.tasks.graph.Task.Rows;
  * One sequence being processed: the compiled plan on its device, the KV cache, the position.
  * Tokens go in through chunked prefill (chunks of at most {@code chunkSize}); decoding is a chunk of one.
  */
-public final class InferenceSession implements AutoCloseable {
-
-    /** Receives the logits of the token at absolute position {@code pos} (valid during the call only). */
-    @FunctionalInterface
-    public interface LogitsSink {
-        void accept(int pos, float[] logits);
-    }
+public final class InferenceSession implements Sequence {
 
     private final ModelConfig config;
     private final Executor executor;
@@ -68,6 +63,11 @@ public final class InferenceSession implements AutoCloseable {
         return executor;
     }
 
+    @Override
+    public Profile profile() {
+        return executor.profile();
+    }
+
     /**
      * Tokens that may still be appended: up to the context, or without end when the cache is a
      * rolling buffer that holds the whole window (v0.1 keeps going on its window past the context).
@@ -78,19 +78,11 @@ public final class InferenceSession implements AutoCloseable {
 
     /** The cache keeps every key a query can see however far the sequence goes. */
     public boolean rolling() {
-        return cache.window() > 0 && cache.window() < config.contextLength() && cache.slots() >= cache.window();
+        return cache.holdsWindow(config.contextLength());
     }
 
-    /**
-     * Whether the sequence can be cut back to its first {@code p} tokens: the keys the next query
-     * sees (the window before p) must still be in their slots. Positions q in [p, position) overwrote
-     * q - slots, so this holds while nothing past p + 1 + (slots - window) was written, or nothing
-     * has wrapped yet.
-     */
     public boolean canRewind(int p) {
-        if (p < 0 || p > position) return false;
-        int window = cache.window() > 0 ? Math.min(cache.window(), cache.slots()) : cache.slots();
-        return position <= cache.slots() || position - p <= cache.slots() - window + 1;
+        return cache.canRewind(position, p);
     }
 
     /** Cuts the sequence back to its first {@code p} tokens; the next tokens continue from there. */
@@ -102,19 +94,8 @@ public final class InferenceSession implements AutoCloseable {
         position = p;
     }
 
-    /**
-     * Runs tokens[from, to) through the model in chunks, appending them to the sequence. The sink
-     * gets the logits of every token (ALL) or of the last one (LAST).
-     */
-    public void feed(int[] tokens, int from, int to, LogitsSink sink) {
-        feed(tokens, from, to, sink, () -> false);
-    }
-
-    /**
-     * As {@link #feed(int[], int, int, LogitsSink)}, checking {@code stop} before each chunk.
-     *
-     * @return how many tokens were fed (fewer than asked only when stopped)
-     */
+    /** Chunks of at most {@code chunkSize}; the sink gets every token's logits (ALL) or the last one's (LAST). */
+    @Override
     public int feed(int[] tokens, int from, int to, LogitsSink sink, java.util.function.BooleanSupplier stop) {
         if (to - from > remaining()) {
             throw new ContextOverflowException("context overflow: " + (to - from) + " more tokens at position " + position

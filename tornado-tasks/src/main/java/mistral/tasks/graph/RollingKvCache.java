@@ -50,4 +50,21 @@ public record RollingKvCache(int layers, int kvDim, int slots, int window, int s
     public long bytes() {
         return sequences * bytes(layers, kvDim, slots);
     }
+
+    /** The cache keeps every key a query can see however far a sequence goes (a window shorter than the context, all its slots). */
+    public boolean holdsWindow(int context) {
+        return window > 0 && window < context && slots >= window;
+    }
+
+    /**
+     * Whether a sequence at {@code position} can be cut back to its first {@code p} tokens: the keys
+     * the next query sees (the window before p) must still be in their slots. Positions q in
+     * [p, position) overwrote q - slots, so this holds while nothing past p + 1 + (slots - window)
+     * was written, or nothing has wrapped yet.
+     */
+    public boolean canRewind(int position, int p) {
+        if (p < 0 || p > position) return false;
+        int w = window > 0 ? Math.min(window, slots) : slots;
+        return position <= slots || position - p <= slots - w + 1;
+    }
 }
