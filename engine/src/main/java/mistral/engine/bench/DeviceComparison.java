@@ -46,6 +46,15 @@ public final class DeviceComparison {
 
     public static List<Row> run(Path modelFile, LoadOptions base, List<String> devices, String suiteName, int repeat,
                                 Consumer<String> progress) {
+        return run(modelFile, base, devices, suiteName, repeat, null, progress);
+    }
+
+    /**
+     * As above, plus for each B in {@code parallel} (null: none) the aggregate and per-stream decode
+     * of B sequences in shared steps, at the suite's first workload's prompt and decode lengths.
+     */
+    public static List<Row> run(Path modelFile, LoadOptions base, List<String> devices, String suiteName, int repeat, int[] parallel,
+                                Consumer<String> progress) {
         List<Row> rows = new ArrayList<>();
         for (String device : devices) {
             try (MistralModel model = MistralModel.load(modelFile, base.withDevice(device))) {
@@ -63,6 +72,16 @@ public final class DeviceComparison {
                     if (w.reportDecode()) {
                         rows.add(new Row(device, model.backend().description(), model.backend().driver(), modelFile.toString(), type,
                                 parts[parts.length - 1], w.gen(), r.decodeTokS(), r.kvCacheBytes(), r.deviceBytes()));
+                    }
+                }
+                if (parallel != null) {
+                    Workload w = suite(suiteName, c.contextLength()).getFirst();
+                    for (BatchBenchmark.Result b : BatchBenchmark.run(model, w.prompt(), w.gen(), repeat, 0, parallel,
+                            msg -> progress.accept(device + " | " + msg))) {
+                        rows.add(new Row(device, model.backend().description(), model.backend().driver(), modelFile.toString(), type,
+                                "aggregate decode x" + b.sequences(), b.sequences() * w.gen(), b.aggregateDecodeTokS(), 0, 0));
+                        rows.add(new Row(device, model.backend().description(), model.backend().driver(), modelFile.toString(), type,
+                                "per-stream decode x" + b.sequences(), w.gen(), b.perStreamDecodeTokS(), 0, 0));
                     }
                 }
             }

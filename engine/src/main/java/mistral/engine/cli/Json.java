@@ -42,6 +42,13 @@ final class Json {
         return this;
     }
 
+    Json put(String name, java.util.List<Json> objects) {
+        field(name).sb.append('[');
+        for (int i = 0; i < objects.size(); i++) sb.append(i == 0 ? "" : ",").append(objects.get(i));
+        sb.append(']');
+        return this;
+    }
+
     private void quote(String s) {
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {

@@ -91,4 +91,34 @@ class SynthAndBenchTest {
         assertTrue(png.length > 5000, "a chart, not an empty image");
         assertEquals(1, CliTest.run("bench", "--model", CliTest.F32, "--devices", "java", "--suite", "nope", "--out", out.toString()).code());
     }
+
+    /** --parallel: one entry per sequence count, in --json and in the device comparison's reports; bad counts are usage errors. */
+    @Test
+    void parallelBenchReportsEachSequenceCount() throws Exception {
+        CliTest.Result r = CliTest.run("bench", "--model", CliTest.F32, "--prompt", "8", "--gen", "8", "--repeat", "1",
+                "--parallel", "1,2,4", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode p = r.json().get("parallel");
+        assertEquals(3, p.size());
+        for (int i = 0; i < 3; i++) {
+            JsonNode e = p.get(i);
+            assertEquals(new int[] {1, 2, 4}[i], e.get("sequences").asInt());
+            assertTrue(e.get("aggregate_decode_tok_s").asDouble() > 0 && e.get("per_stream_decode_tok_s").asDouble() > 0
+                    && e.get("prefill_tok_s").asDouble() > 0, e.toString());
+            // every stream decodes 8 tokens and waits for the others, so the aggregate is at least a stream's rate
+            assertTrue(e.get("aggregate_decode_tok_s").asDouble() >= e.get("per_stream_decode_tok_s").asDouble() * 0.99, e.toString());
+        }
+        assertTrue(r.json().get("decode_tok_s").asDouble() > 0, "the single-sequence fields stay");
+        for (String bad : new String[] {"0", "2,x", "", "1,,2"}) {
+            CliTest.Result b = CliTest.run("bench", "--model", CliTest.F32, "--parallel", bad);
+            assertEquals(2, b.code(), bad + ": " + b.err());
+            assertTrue(b.err().contains("--parallel"), b.err());
+        }
+        Path out = dir.resolve("cmp-parallel");
+        CliTest.Result c = CliTest.run("bench", "--model", CliTest.F32, "--devices", "java", "--suite", "quick", "--repeat", "1",
+                "--parallel", "2", "--out", out.toString());
+        assertEquals(0, c.code(), c.err());
+        String md = java.nio.file.Files.readString(out.resolve("report.md"));
+        assertTrue(md.contains("aggregate decode x2") && md.contains("per-stream decode x2"), md);
+    }
 }
