@@ -57,6 +57,10 @@ final class JavaKernels {
             matVec(w, x, first * cols, out);
             return;
         }
+        if (n <= FEW_TOKENS && w.type() == mistral.tasks.TensorType.Q4_0_X4) {
+            matVecTokens(w, x, first, n, out);
+            return;
+        }
         float[] xs = x;
         int xFirst = first;
         if (FastDequant.inLaneOrder(w.type())) {
@@ -157,6 +161,35 @@ final class JavaKernels {
             }
         }
     }
+
+    /**
+     * Up to this many tokens (a batched decode step) a matmul streams the quantized rows as the
+     * matvec does and unpacks each weight vector once for several tokens, where the layout has
+     * such a kernel; more go to the GEMM, which dequantizes a block of rows once per chunk.
+     */
+    static final int FEW_TOKENS = 8;
+
+    /** out[t] = w . x[first + t] for n <= {@link #FEW_TOKENS} tokens, the rows streamed once. */
+    private void matVecTokens(WeightTensor w, float[] x, int first, int n, float[] out) {
+        int cols = w.cols();
+        if (tokensArray.length < n * cols) {
+            tokensArray = new float[n * cols];
+            tokensSegment = Arena.ofAuto().allocate(4L * n * cols, 64);
+            tokensBiasArray = new float[n * cols / 8];
+            tokensBias = Arena.ofAuto().allocate(4L * (n * cols / 8), 64);
+        }
+        for (int t = 0; t < n; t++) {
+            Q4_0X4.permute(x, (first + t) * cols, cols, tokensArray, t * cols);
+            if (!Simd.WIDE) Q4_0X4MatVec.prepareNarrow(tokensArray, t * cols, cols, tokensBiasArray, t * cols / 8);
+        }
+        MemorySegment.copy(tokensArray, 0, tokensSegment, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, n * cols);
+        if (!Simd.WIDE) MemorySegment.copy(tokensBiasArray, 0, tokensBias, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, n * cols / 8);
+        MemorySegment m = w.data(), xp = tokensSegment, bias = Simd.WIDE ? MemorySegment.NULL : tokensBias;
+        parallel.range(w.rows(), 16, (start, end) -> Q4_0X4MatVec.matVecTokens(m, w.rows(), cols, start, end, xp, bias, n, out));
+    }
+
+    private float[] tokensArray = new float[0], tokensBiasArray = new float[0];
+    private MemorySegment tokensSegment = MemorySegment.NULL, tokensBias = MemorySegment.NULL;
 
     /** Sums of x over each 32-block (Q4_0's offset and the K-quants' mins come out through them). */
     private float[] xBlockSums(float[] x, int xOff, int cols) {

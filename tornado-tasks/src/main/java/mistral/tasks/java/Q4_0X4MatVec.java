@@ -72,6 +72,154 @@ final class Q4_0X4MatVec {
         }
     }
 
+    /**
+     * out[t * rows + r] = row r . x_t for rows [start, end) and a few tokens t < n (a batched
+     * decode step): with 512-bit vectors each weight vector is unpacked once for four tokens, then
+     * two, instead of once per token. xp holds the n tokens'
+     * x one after another, each as for {@link #matVec} (stride cols); bias likewise (stride cols / 8).
+     */
+    static void matVecTokens(MemorySegment w, int rows, int cols, int start, int end, MemorySegment xp, MemorySegment bias,
+                             int n, float[] out) {
+        for (int c = 0; c < cols; c += Q4_0X4.COLUMN_BLOCK) {
+            int width = Math.min(Q4_0X4.COLUMN_BLOCK, cols - c);
+            long rowBytes = TensorType.Q4_0_X4.bytesFor(width), block = Q4_0X4.groupOffset(rows, cols, 0, c / GROUP);
+            int r = start;
+            if (Simd.WIDE && n % 4 == 0) {
+                for (; r + 2 <= end; r += 2) {
+                    for (int t = 0; t < n; t += 4) {
+                        dot512x4Rows2(w, block + r * rowBytes, rowBytes, xp, t * cols + c, cols, width, out, t * rows + r, rows, c == 0);
+                    }
+                }
+            }
+            for (; r < end; r++) tokens(w, block + r * rowBytes, xp, bias, n, cols, c, width, out, r, rows, c == 0);
+        }
+    }
+
+    /**
+     * One row's columns [c, c + width) against every token: groups of four, then two, then one
+     * (the row's part is in L1 after the first). 256-bit vectors take one token at a time: a
+     * two-token 256-bit kernel measured slower than two single ones (JMH, -XX:UseAVX=2: 101
+     * two-token matvecs/s against 235 single).
+     */
+    private static void tokens(MemorySegment w, long off, MemorySegment xp, MemorySegment bias, int n, int cols, int c, int width,
+                               float[] out, int r, int rows, boolean first) {
+        int t = 0;
+        if (Simd.WIDE) {
+            for (; t + 4 <= n; t += 4) dot512x4(w, off, xp, t * cols + c, cols, width, out, t * rows + r, rows, first);
+        }
+        if (Simd.WIDE && t + 2 <= n) {
+            dot512x2(w, off, xp, t * cols + c, cols, width, out, t * rows + r, rows, first);
+            t += 2;
+        }
+        for (; t < n; t++) {
+            float d = Simd.WIDE ? dot512(w, off, xp, t * cols + c, width) : dot256(w, off, xp, bias, t * cols + c, width);
+            store(out, t * rows + r, d, first);
+        }
+    }
+
+    /** {@link #dot512} for 4 tokens at x offsets xOff + k * stride: 4 independent FMA chains per weight vector. */
+    private static void dot512x4(MemorySegment w, long off, MemorySegment xp, int xOff, int stride, int cols,
+                                 float[] out, int o, int outStride, boolean first) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int g = 0; g < cols / GROUP; g++) {
+            long go = off + (long) GROUP_BYTES * g;
+            int xo = xOff + GROUP * g;
+            IntVector v = IntVector.fromMemorySegment(I, w, go, ByteOrder.LITTLE_ENDIAN);
+            FloatVector q = lookup(v, 0);
+            FloatVector t0 = q.mul(x(xp, xo)), t1 = q.mul(x(xp, xo + stride)), t2 = q.mul(x(xp, xo + 2 * stride)), t3 = q.mul(x(xp, xo + 3 * stride));
+            for (int k = 1; k < 8; k++) {
+                q = lookup(v, 4 * k);
+                int xk = xo + 16 * k;
+                t0 = q.fma(x(xp, xk), t0);
+                t1 = q.fma(x(xp, xk + stride), t1);
+                t2 = q.fma(x(xp, xk + 2 * stride), t2);
+                t3 = q.fma(x(xp, xk + 3 * stride), t3);
+            }
+            FloatVector d = scales(w, go, 0);
+            a0 = t0.fma(d, a0);
+            a1 = t1.fma(d, a1);
+            a2 = t2.fma(d, a2);
+            a3 = t3.fma(d, a3);
+        }
+        store(out, o, a0.reduceLanes(VectorOperators.ADD), first);
+        store(out, o + outStride, a1.reduceLanes(VectorOperators.ADD), first);
+        store(out, o + 2 * outStride, a2.reduceLanes(VectorOperators.ADD), first);
+        store(out, o + 3 * outStride, a3.reduceLanes(VectorOperators.ADD), first);
+    }
+
+    /**
+     * Rows r and r + 1 (at off and off + rowBytes) against 4 tokens: each x vector loaded feeds
+     * both rows, so x (64 KiB for 4 tokens of a column block, past L1) is read half as often.
+     */
+    private static void dot512x4Rows2(MemorySegment w, long off, long rowBytes, MemorySegment xp, int xOff, int stride, int cols,
+                                      float[] out, int o, int outStride, boolean first) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        for (int g = 0; g < cols / GROUP; g++) {
+            long go = off + (long) GROUP_BYTES * g, go2 = go + rowBytes;
+            int xo = xOff + GROUP * g;
+            IntVector v = IntVector.fromMemorySegment(I, w, go, ByteOrder.LITTLE_ENDIAN);
+            IntVector u = IntVector.fromMemorySegment(I, w, go2, ByteOrder.LITTLE_ENDIAN);
+            FloatVector t0 = FloatVector.zero(F), t1 = t0, t2 = t0, t3 = t0, s0 = t0, s1 = t0, s2 = t0, s3 = t0;
+            for (int k = 0; k < 8; k++) {
+                FloatVector p = lookup(v, 4 * k), q = lookup(u, 4 * k);
+                int xk = xo + 16 * k;
+                FloatVector x0 = x(xp, xk), x1 = x(xp, xk + stride), x2 = x(xp, xk + 2 * stride), x3 = x(xp, xk + 3 * stride);
+                t0 = p.fma(x0, t0);
+                t1 = p.fma(x1, t1);
+                t2 = p.fma(x2, t2);
+                t3 = p.fma(x3, t3);
+                s0 = q.fma(x0, s0);
+                s1 = q.fma(x1, s1);
+                s2 = q.fma(x2, s2);
+                s3 = q.fma(x3, s3);
+            }
+            FloatVector d = scales(w, go, 0), e = scales(w, go2, 0);
+            a0 = t0.fma(d, a0);
+            a1 = t1.fma(d, a1);
+            a2 = t2.fma(d, a2);
+            a3 = t3.fma(d, a3);
+            b0 = s0.fma(e, b0);
+            b1 = s1.fma(e, b1);
+            b2 = s2.fma(e, b2);
+            b3 = s3.fma(e, b3);
+        }
+        store(out, o, a0.reduceLanes(VectorOperators.ADD), first);
+        store(out, o + outStride, a1.reduceLanes(VectorOperators.ADD), first);
+        store(out, o + 2 * outStride, a2.reduceLanes(VectorOperators.ADD), first);
+        store(out, o + 3 * outStride, a3.reduceLanes(VectorOperators.ADD), first);
+        store(out, o + 1, b0.reduceLanes(VectorOperators.ADD), first);
+        store(out, o + 1 + outStride, b1.reduceLanes(VectorOperators.ADD), first);
+        store(out, o + 1 + 2 * outStride, b2.reduceLanes(VectorOperators.ADD), first);
+        store(out, o + 1 + 3 * outStride, b3.reduceLanes(VectorOperators.ADD), first);
+    }
+
+    /** {@link #dot512} for 2 tokens at x offsets xOff and xOff + stride. */
+    private static void dot512x2(MemorySegment w, long off, MemorySegment xp, int xOff, int stride, int cols,
+                                 float[] out, int o, int outStride, boolean first) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int g = 0; g < cols / GROUP; g++) {
+            long go = off + (long) GROUP_BYTES * g;
+            int xo = xOff + GROUP * g;
+            IntVector v = IntVector.fromMemorySegment(I, w, go, ByteOrder.LITTLE_ENDIAN);
+            FloatVector q = lookup(v, 0);
+            FloatVector t0 = q.mul(x(xp, xo)), t1 = q.mul(x(xp, xo + stride));
+            for (int k = 1; k < 8; k++) {
+                q = lookup(v, 4 * k);
+                t0 = q.fma(x(xp, xo + 16 * k), t0);
+                t1 = q.fma(x(xp, xo + 16 * k + stride), t1);
+            }
+            FloatVector d = scales(w, go, 0);
+            a0 = t0.fma(d, a0);
+            a1 = t1.fma(d, a1);
+        }
+        store(out, o, a0.reduceLanes(VectorOperators.ADD), first);
+        store(out, o + outStride, a1.reduceLanes(VectorOperators.ADD), first);
+    }
+
+    private static void store(float[] out, int o, float v, boolean first) {
+        out[o] = first ? v : out[o] + v;
+    }
+
     /** Weights (q - 8) of nibble {@code shift / 4} of every lane. */
     private static FloatVector lookup(IntVector quants, int shift) {
         return quants.lanewise(VectorOperators.LSHR, shift).selectFrom(LO, HI).reinterpretAsFloats();
@@ -140,13 +288,18 @@ final class Q4_0X4MatVec {
      * Without AVX-512 a nibble costs shift, mask, subtract and convert; this leaves mask and convert.
      */
     static void prepareNarrow(float[] xp, int cols, float[] bias) {
+        prepareNarrow(xp, 0, cols, bias, 0);
+    }
+
+    /** {@link #prepareNarrow(float[], int, float[])} of the cols floats at xp[xOff], bias from bias[biasOff]. */
+    static void prepareNarrow(float[] xp, int xOff, int cols, float[] bias, int biasOff) {
         for (int g = 0; g < cols / GROUP; g++) {
-            int base = GROUP * g;
+            int base = xOff + GROUP * g;
             for (int h = 0; h < 2; h++) {
                 for (int j = 0; j < 8; j++) {
                     float s = 0;
                     for (int k = 0; k < 8; k++) s += xp[base + 16 * k + 8 * h + j];
-                    bias[(2 * g + h) * 8 + j] = -8 * s;
+                    bias[biasOff + (2 * g + h) * 8 + j] = -8 * s;
                 }
             }
             for (int k = 0; k < 7; k++) {

@@ -47,7 +47,7 @@ class JavaKernelsTest {
         // odd row count, a tail for the vector loop in float types; Q4_0_X4 takes whole 128-groups, K-quants 256
         int rows = 67, cols = type == TensorType.Q4_0_X4 ? 640 : type.isKQuant() || type == TensorType.Q4_K_X4 || type == TensorType.Q5_K_X4 || type == TensorType.Q6_K_I8 ? 768 : 544;
         WeightTensor w = RandomWeights.tensor("w", type, rows, cols, 1);
-        for (int n : new int[] {1, 5}) {
+        for (int n : new int[] {1, 2, 3, 4, 5, 8, 9}) { // a batched decode's few tokens (whole and partial groups of 4 and 2), and a GEMM's
             float[] x = RandomWeights.floats(new Random(2), n * cols, 1f);
             float[] expected = new float[n * rows], actual = new float[n * rows];
             ReferenceKernels.matMul(w, x, expected, Rows.ALL, new Step(0, n));
@@ -61,7 +61,7 @@ class JavaKernelsTest {
         }
     }
 
-    /** Rows wider than one column block (8448 columns: two blocks of 4096 and one of 256), one token and a chunk. */
+    /** Rows wider than one column block (8448 columns: two blocks of 4096 and one of 256), one token, a few and a chunk. */
     @Test
     void wideQ4_0_X4RowsEqualReference() {
         int rows = 37, cols = Simd.L1_COLS + 256;
@@ -71,13 +71,15 @@ class JavaKernelsTest {
         ReferenceKernels.matMul(w, x, expected, Rows.ALL, new Step(0, 1));
         FAST.matMul(w, x, actual, Rows.ALL, new Step(0, 1));
         assertClose(expected, actual, rows, 1e-5, "Q4_0_X4 " + cols + " columns");
-        // a prefill chunk: rows dequantized in lane order across the column blocks, x permuted to match
-        int n = 5;
-        float[] xs = RandomWeights.floats(new Random(10), n * cols, 1f);
-        float[] expectedChunk = new float[n * rows], actualChunk = new float[n * rows];
-        ReferenceKernels.matMul(w, xs, expectedChunk, Rows.ALL, new Step(0, n));
-        FAST.matMul(w, xs, actualChunk, Rows.ALL, new Step(0, n));
-        assertClose(expectedChunk, actualChunk, n * rows, 1e-5, "Q4_0_X4 " + cols + " columns, " + n + " tokens");
+        // a batched decode's few tokens (rows streamed once for all), then a prefill chunk (rows
+        // dequantized in lane order across the column blocks, x permuted to match)
+        for (int n : new int[] {2, 5, 8, 9}) {
+            float[] xs = RandomWeights.floats(new Random(10), n * cols, 1f);
+            float[] expectedChunk = new float[n * rows], actualChunk = new float[n * rows];
+            ReferenceKernels.matMul(w, xs, expectedChunk, Rows.ALL, new Step(0, n));
+            FAST.matMul(w, xs, actualChunk, Rows.ALL, new Step(0, n));
+            assertClose(expectedChunk, actualChunk, n * rows, 1e-5, "Q4_0_X4 " + cols + " columns, " + n + " tokens");
+        }
     }
 
     /** The same for the Java layouts of Q4_K and Q6_K: 33 super-blocks, 37 rows (a short last quad). */

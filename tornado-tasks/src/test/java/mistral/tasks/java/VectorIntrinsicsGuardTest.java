@@ -2,6 +2,8 @@ package mistral.tasks.java;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,13 +39,26 @@ class VectorIntrinsicsGuardTest {
             JavaKernels kernels = new JavaKernels(parallel);
             int rows = 256, cols = 4096;
             WeightTensor[] w = HOT.stream().map(t -> RandomWeights.tensor(t.name(), t, rows, cols, 7)).toArray(WeightTensor[]::new);
-            float[] x = RandomWeights.floats(new Random(3), cols, 1f), out = new float[rows];
-            Step one = new Step(0, 1);
+            float[] x = RandomWeights.floats(new Random(3), 8 * cols, 1f), out = new float[8 * rows];
+            Step one = new Step(0, 1), four = new Step(0, 4), eight = new Step(0, 8);
             Runnable all = () -> {
                 for (WeightTensor t : w) kernels.matMul(t, x, out, Task.Rows.ALL, one);
+                kernels.matMul(w[0], x, out, Task.Rows.ALL, four); // a batched decode step's few-token kernels
+                kernels.matMul(w[0], x, out, Task.Rows.ALL, eight);
             };
-            long warm = System.nanoTime();
-            while (System.nanoTime() - warm < 4_000_000_000L) all.run(); // C2 compiles the kernels
+            // C2 compiles the kernels: at least 4 s, and until the JIT has been idle for 1.5 s (a
+            // loaded machine starves the compiler threads; a fixed time then samples interpreted code)
+            CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+            long warm = System.nanoTime(), lastChange = warm, lastTotal = -1;
+            while (true) {
+                all.run();
+                long now = System.nanoTime(), total = jit.getTotalCompilationTime();
+                if (total != lastTotal) {
+                    lastTotal = total;
+                    lastChange = now;
+                }
+                if (now - warm > 60_000_000_000L || (now - warm > 4_000_000_000L && now - lastChange > 1_500_000_000L)) break;
+            }
             Path file = Files.createTempFile("vector-guard", ".jfr");
             try (Recording r = new Recording()) {
                 r.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(5));
