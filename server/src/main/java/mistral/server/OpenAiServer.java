@@ -88,7 +88,7 @@ public final class OpenAiServer implements AutoCloseable {
         try {
             MistralModel m = MistralModel.load(settings.model(), settings.load());
             SlotPool p = new SlotPool(m, settings.parallel(), settings.queue());
-            metrics = new ServerMetrics(p.size(), p::busy, p::waiting);
+            metrics = new ServerMetrics(p.size(), p::busy, p::waiting, p::sequencesPerStep);
             pool = p;
             model = m;
         } catch (OutOfMemoryError e) {

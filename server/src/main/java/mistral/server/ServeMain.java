@@ -13,13 +13,13 @@ public final class ServeMain {
             usage: mistral serve --model F [options]      (or MISTRAL_MODEL=F)
               --host H             address to bind (default 127.0.0.1; 0.0.0.0 for every interface)
               --port P             port (default 8080; 0 = any free port)
-              --parallel N         slots: requests generating at once (default 1)
+              --parallel N         slots: requests generating at once, decoded in shared steps (default 1)
               --queue M            requests that may wait for a slot; more get 429 (default 16)
               --api-key K          require "Authorization: Bearer K" on /v1/* (or MISTRAL_API_KEY)
               --timeout S          per-request deadline in seconds, queueing included (default 600)
               --max-body BYTES     largest request body (default 4194304)
               --device D           java (default), opencl[:N], tornado[:N]
-              --threads N          CPU threads of the model (default: cores / parallel)
+              --threads N          CPU threads of the model (default: all cores)
               --context N          context length (default: the model's, at most 8192)
               --sliding-window N, --preset NAME, --mmap   as for the other commands
             endpoints: POST /v1/chat/completions, /v1/completions, /v1/moderations; GET /v1/models, /health, /metrics""";
@@ -82,7 +82,7 @@ public final class ServeMain {
         long timeout = a.longValue("--timeout", 600), maxBody = a.longValue("--max-body", 4L << 20);
         if (timeout < 1) throw new UsageException("serve: --timeout must be >= 1 second");
         if (maxBody < 1024) throw new UsageException("serve: --max-body must be >= 1024 bytes");
-        int threads = a.integer("--threads", Math.max(1, Runtime.getRuntime().availableProcessors() / parallel));
+        int threads = a.integer("--threads", Runtime.getRuntime().availableProcessors());
         LoadOptions load = LoadOptions.builder().device(a.string("--device", "java")).threads(threads)
                 .slidingWindow(a.integerOrNull("--sliding-window")).preset(a.string("--preset", null)).context(a.integerOrNull("--context"))
                 .mmapWeights(a.has("--mmap")).build();

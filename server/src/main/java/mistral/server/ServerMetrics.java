@@ -16,12 +16,14 @@ final class ServerMetrics {
     private final LongAdder rejected = new LongAdder(), cancelled = new LongAdder();
     private final Histogram timeToFirstToken = new Histogram(TTFT_BUCKETS), decodeSpeed = new Histogram(TOKS_BUCKETS);
     private final IntSupplier slotsBusy, queueLength;
+    private final java.util.function.DoubleSupplier sequencesPerStep;
     private final int slots;
 
-    ServerMetrics(int slots, IntSupplier slotsBusy, IntSupplier queueLength) {
+    ServerMetrics(int slots, IntSupplier slotsBusy, IntSupplier queueLength, java.util.function.DoubleSupplier sequencesPerStep) {
         this.slots = slots;
         this.slotsBusy = slotsBusy;
         this.queueLength = queueLength;
+        this.sequencesPerStep = sequencesPerStep;
     }
 
     void request(String endpoint, int status) {
@@ -74,6 +76,7 @@ final class ServerMetrics {
         gauge(sb, "mistral_slots", "Slots (sessions) the server runs.", slots);
         gauge(sb, "mistral_slots_busy", "Slots generating now.", slotsBusy.getAsInt());
         gauge(sb, "mistral_queue_length", "Requests waiting for a slot.", queueLength.getAsInt());
+        gauge(sb, "mistral_batch_sequences_per_step", "Mean sequences decoded in one shared step so far.", sequencesPerStep.getAsDouble());
         timeToFirstToken.write(sb, "mistral_time_to_first_token_seconds", "From the request to its first generated token.");
         decodeSpeed.write(sb, "mistral_decode_tokens_per_second", "Decode speed of each finished generation.");
         return sb.toString();

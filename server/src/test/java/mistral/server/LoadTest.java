@@ -25,7 +25,10 @@ class LoadTest {
     static final String STREAM = """
             {"messages":[{"role":"user","content":"In the beginning"}],"max_tokens":400,"temperature":0,"stream":true}""";
 
-    /** 16 streaming clients against 4 slots and a queue of 8: a whole, correct stream or a clean 429, nothing else. */
+    /**
+     * 16 streaming clients against 4 slots and a queue of 8: a whole, correct stream or a clean 429,
+     * nothing else; the slots share decode steps.
+     */
     @Test
     void sixteenClientsGetAnAnswerOrA429() throws Exception {
         try (TestServer s = new TestServer(4, 8, null, 120); ExecutorService pool = Executors.newFixedThreadPool(16)) {
@@ -49,6 +52,13 @@ class LoadTest {
             }
             assertEquals(16, ok + refused);
             assertTrue(ok >= 12, ok + " answered: every slot and queue place should have served one");
+            // the four slots decoded in shared steps, and every answer above is still the lone one
+            String metrics = s.get("/metrics").body();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^mistral_batch_sequences_per_step (\\S+)$").matcher(metrics);
+            assertTrue(m.find(), metrics);
+            double perStep = Double.parseDouble(m.group(1));
+            assertTrue(perStep > 2, "sequences per step " + perStep);
+            System.out.printf("16 clients, 4 slots: %.2f sequences per step%n", perStep);
             System.out.printf("16 clients, 4 slots, queue 8: %d answered, %d refused with 429%n", ok, refused);
         }
     }

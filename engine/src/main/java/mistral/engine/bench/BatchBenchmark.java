@@ -25,7 +25,8 @@ public final class BatchBenchmark {
      * @param perStreamDecodeTokS gen tokens over each stream's own decode time (median over streams)
      * @param prefillTokS         B x prompt tokens over the time until the last prefill finished
      */
-    public record Result(int sequences, Stats aggregateDecodeTokS, Stats perStreamDecodeTokS, Stats prefillTokS, double tokensPerStep) {
+    public record Result(int sequences, Stats aggregateDecodeTokS, Stats perStreamDecodeTokS, Stats prefillTokS, double tokensPerStep,
+                         String profile) {
     }
 
     private BatchBenchmark() {
@@ -49,7 +50,8 @@ public final class BatchBenchmark {
                     agg[r] = rates[1];
                     per[r] = rates[2];
                 }
-                out.add(new Result(b, Stats.of(agg), Stats.of(per), Stats.of(pre), batch.stats().tokensPerStep()));
+                String profile = batch.lane(0).profile().isEmpty() ? "" : batch.lane(0).profile().table();
+                out.add(new Result(b, Stats.of(agg), Stats.of(per), Stats.of(pre), batch.stats().tokensPerStep(), profile));
             }
         }
         return out;

@@ -66,6 +66,9 @@ final class BenchCommand extends Command {
                     : BatchBenchmark.run(model, s.prompt(), s.gen(), s.repeat(), s.chunkSize(), parallel,
                     msg -> progress.update("bench " + model.backend().id() + ": " + msg));
             progress.done();
+            for (BatchBenchmark.Result b : batched) {
+                if (!b.profile().isEmpty()) err.print("profile, " + b.sequences() + " sequences per step (all runs):\n" + b.profile());
+            }
             if (a.has("--json")) {
                 List<Json> rows = new java.util.ArrayList<>();
                 for (BatchBenchmark.Result b : batched) {
