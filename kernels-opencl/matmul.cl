@@ -6,6 +6,10 @@
 // memory. (One lane per block made each load instruction touch MV_LANES different cache lines of
 // x: 25x slower on an H100.) x starts at x + x_offset (the last token of a chunk).
 //
+// matvec_few_T (2..8 tokens of different sequences, a batched decode step): matvec_T's work-groups,
+// each token in turn over the same rows, so the group's rows come from DRAM once and from cache
+// after (the GEMM's 64-token tiles would waste most of their work on so few tokens).
+//
 // gemm_T (a chunk of tokens, prefill): a work-group computes a GEMM_TILE x GEMM_TILE tile of
 // (rows x tokens); per block of 32 columns it stages the tile's weights (dequantized) and x in local
 // memory, then each of its (GEMM_TILE/4)^2 work items accumulates 4 rows x 4 tokens. Weights are
@@ -42,6 +46,31 @@ kernel void matvec_##T(global const uchar* w, global const float* x, global floa
         barrier(CLK_LOCAL_MEM_FENCE);                                                             \
     }                                                                                             \
     if (lane == 0 && row < rows) out[row] = partial[r][0];                                        \
+}
+
+#define DEFINE_MATVEC_FEW(T)                                                                      \
+kernel void matvec_few_##T(global const uchar* w, global const float* x, global float* out,      \
+                           int rows, int cols, int n_tokens) {                                    \
+    local float partial[MV_ROWS][MV_LANES];                                                       \
+    int lane = get_local_id(0), r = get_local_id(1);                                              \
+    int row = get_group_id(0) * MV_ROWS + r;                                                      \
+    int blocks = cols / BLOCK;                                                                    \
+    global const uchar* wrow = w + (row < rows ? row : 0) * row_bytes_##T(cols);                  \
+    for (int t = 0; t < n_tokens; t++) {                                                          \
+        float s = 0.0f;                                                                           \
+        if (row < rows) {                                                                         \
+            for (int b = lane / 4; b < blocks; b += MV_LANES / 4)                                 \
+                s += part_dot_at_##T(wrow, b, lane % 4, x + (long) t * cols + b * BLOCK);         \
+        }                                                                                         \
+        partial[r][lane] = s;                                                                     \
+        barrier(CLK_LOCAL_MEM_FENCE);                                                             \
+        for (int stride = MV_LANES / 2; stride > 0; stride >>= 1) {                               \
+            if (lane < stride) partial[r][lane] += partial[r][lane + stride];                     \
+            barrier(CLK_LOCAL_MEM_FENCE);                                                         \
+        }                                                                                         \
+        if (lane == 0 && row < rows) out[(long) t * rows + row] = partial[r][0];                  \
+        barrier(CLK_LOCAL_MEM_FENCE);                                                             \
+    }                                                                                             \
 }
 
 #define DEFINE_GEMM(T)                                                                            \
@@ -82,7 +111,7 @@ kernel void gemm_##T(global const uchar* w, global const float* x, global float*
     }                                                                                             \
 }
 
-#define DEFINE_MATMUL(T) DEFINE_MATVEC(T) DEFINE_GEMM(T)
+#define DEFINE_MATMUL(T) DEFINE_MATVEC(T) DEFINE_MATVEC_FEW(T) DEFINE_GEMM(T)
 
 // out[t] = table row tokens[t], one work item per (block, token)
 #define DEFINE_EMBED(T)                                                                           \

@@ -44,7 +44,7 @@ public abstract class KernelParityContract {
     @ParameterizedTest
     @EnumSource(value = TensorType.class, names = {"Q4_0_X4", "Q4_K_X4", "Q5_K_X4", "Q6_K_I8", "Q4_K", "Q5_K", "Q6_K"}, mode = EnumSource.Mode.EXCLUDE) // Java-only layouts and types
     void matMul(TensorType type) {
-        compareMatMul(RandomWeights.tensor("w", type, 72, DIM, 3), new Step[] {new Step(0, 1), new Step(1, 12), new Step(13, 9)},
+        compareMatMul(RandomWeights.tensor("w", type, 72, DIM, 3), new Step[] {new Step(0, 1), new Step(1, 12), new Step(13, 9), new Step(22, 2), new Step(24, 8)},
                 new Step(0, 5), new Step(5, 1));
     }
 

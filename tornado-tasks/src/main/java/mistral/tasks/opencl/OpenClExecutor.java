@@ -174,14 +174,16 @@ final class OpenClExecutor implements Executor {
             case Task.MatMul m -> {
                 String type = m.w().type().name().toLowerCase(Locale.ROOT);
                 Launch matvec = new Launch("matvec_" + type, List.of(), m, m.w(), m.x(), m.out(), m.w().rows(), m.w().cols());
+                Launch few = new Launch("matvec_few_" + type, List.of(), m, m.w(), m.x(), m.out(), m.w().rows(), m.w().cols());
                 if (m.rows() == Task.Rows.ALL) {
-                    yield new Launch("gemm_" + type, List.of(matvec), m, m.w(), m.x(), m.out(), m.w().rows(), m.w().cols());
+                    yield new Launch("gemm_" + type, List.of(matvec, few), m, m.w(), m.x(), m.out(), m.w().rows(), m.w().cols());
                 }
                 // the last token of each segment of a batched step, gathered side by side
                 MemorySegment rowsOfX = scratch("last rows of " + m.x().name(), (long) plan.capacity() * m.w().cols() * Float.BYTES);
                 lastRows.put(m, rowsOfX);
                 Launch gathered = new Launch("gemm_" + type, List.of(), m, m.w(), rowsOfX, m.out(), m.w().rows(), m.w().cols());
-                yield new Launch("gemm_" + type, List.of(matvec, gathered), m, m.w(), m.x(), m.out(), m.w().rows(), m.w().cols());
+                Launch gatheredFew = new Launch("matvec_few_" + type, List.of(), m, m.w(), rowsOfX, m.out(), m.w().rows(), m.w().cols());
+                yield new Launch("gemm_" + type, List.of(matvec, few, gathered, gatheredFew), m, m.w(), m.x(), m.out(), m.w().rows(), m.w().cols());
             }
             case Task.Rope r -> new Launch(r, r.x(), r.freqs(), r.heads(), r.headDim());
             case Task.Attention a -> {
@@ -221,24 +223,19 @@ final class OpenClExecutor implements Executor {
                     boolean last = m.rows() == Task.Rows.LAST;
                     long rows = m.w().rows();
                     if (last && segments.size() > 1) {
-                        Launch gathered = l.decode.get(1);
                         long rowBytes = (long) m.w().cols() * Float.BYTES;
                         for (int i = 0; i < segments.size(); i++) {
                             Step.Segment g = segments.get(i);
                             call(clEnqueueCopyBuffer, "clEnqueueCopyBuffer(last rows)", queue, mems.get(m.x()), lastRows.get(m),
                                     (g.first() + g.n() - 1) * rowBytes, i * rowBytes, rowBytes, 0, MemorySegment.NULL, MemorySegment.NULL);
                         }
-                        gathered.bind(5, segments.size());
-                        int side = gemmTile / 4;
-                        gathered.enqueue(2, ceil(rows, gemmTile) * side, ceil(segments.size(), gemmTile) * side, side, side);
+                        matMul(segments.size() <= FEW_TOKENS ? l.decode.get(3) : l.decode.get(2), segments.size(), rows);
                     } else if (last || n == 1) {
                         Launch matvec = l.decode.getFirst();
                         matvec.bind(5, last ? (n - 1) * m.w().cols() : 0);
                         matvec.enqueue(2, ceil(rows, mvRows) * mvLanes, mvRows, mvLanes, mvRows);
                     } else {
-                        l.bind(5, n);
-                        int side = gemmTile / 4;
-                        l.enqueue(2, ceil(rows, gemmTile) * side, ceil(n, gemmTile) * side, side, side);
+                        matMul(n <= FEW_TOKENS ? l.decode.get(1) : l, n, rows);
                     }
                 }
                 case Task.Rope r -> {
@@ -263,6 +260,20 @@ final class OpenClExecutor implements Executor {
                 case Task.SwiGlu g -> l.enqueue(1, (long) n * g.hidden(), 1, 0, 0);
                 case Task.Add a -> l.enqueue(1, (long) n * a.dim(), 1, 0, 0);
             }
+        }
+    }
+
+    /** Up to this many tokens a matmul runs matvec_few (rows read once, each token in turn), more the GEMM's tiles. */
+    static final int FEW_TOKENS = 8;
+
+    /** n tokens through a gemm_T or matvec_few_T launch (both take n as argument 5). */
+    private void matMul(Launch l, int n, long rows) {
+        l.bind(5, n);
+        if (l.name.startsWith("matvec_few_")) {
+            l.enqueue(2, ceil(rows, mvRows) * mvLanes, mvRows, mvLanes, mvRows);
+        } else {
+            int side = gemmTile / 4;
+            l.enqueue(2, ceil(rows, gemmTile) * side, ceil(n, gemmTile) * side, side, side);
         }
     }
 
