@@ -6,9 +6,10 @@
 // memory. (One lane per block made each load instruction touch MV_LANES different cache lines of
 // x: 25x slower on an H100.) x starts at x + x_offset (the last token of a chunk).
 //
-// matvec_few_T (2..8 tokens of different sequences, a batched decode step): matvec_T's work-groups,
-// each token in turn over the same rows, so the group's rows come from DRAM once and from cache
-// after (the GEMM's 64-token tiles would waste most of their work on so few tokens).
+// matvec_few_T (2..FEW_TOKENS tokens of different sequences, a batched decode step): matvec_T's
+// work-groups with a partial sum per token, each block of weights read once for all the tokens
+// (the GEMM's 64-token tiles would waste most of their work on so few). No barrier inside the
+// token loop: PoCL ran a version with one per token 5x slower than a matvec per token.
 //
 // gemm_T (a chunk of tokens, prefill): a work-group computes a GEMM_TILE x GEMM_TILE tile of
 // (rows x tokens); per block of 32 columns it stages the tile's weights (dequantized) and x in local
@@ -20,6 +21,9 @@
 #endif
 #ifndef MV_ROWS
 #define MV_ROWS 4
+#endif
+#ifndef FEW_TOKENS
+#define FEW_TOKENS 8
 #endif
 #ifndef GEMM_TILE
 #define GEMM_TILE 64
@@ -51,26 +55,27 @@ kernel void matvec_##T(global const uchar* w, global const float* x, global floa
 #define DEFINE_MATVEC_FEW(T)                                                                      \
 kernel void matvec_few_##T(global const uchar* w, global const float* x, global float* out,      \
                            int rows, int cols, int n_tokens) {                                    \
-    local float partial[MV_ROWS][MV_LANES];                                                       \
+    local float partial[FEW_TOKENS][MV_ROWS][MV_LANES];                                           \
     int lane = get_local_id(0), r = get_local_id(1);                                              \
     int row = get_group_id(0) * MV_ROWS + r;                                                      \
     int blocks = cols / BLOCK;                                                                    \
-    global const uchar* wrow = w + (row < rows ? row : 0) * row_bytes_##T(cols);                  \
-    for (int t = 0; t < n_tokens; t++) {                                                          \
-        float s = 0.0f;                                                                           \
-        if (row < rows) {                                                                         \
-            for (int b = lane / 4; b < blocks; b += MV_LANES / 4)                                 \
-                s += part_dot_at_##T(wrow, b, lane % 4, x + (long) t * cols + b * BLOCK);         \
-        }                                                                                         \
-        partial[r][lane] = s;                                                                     \
-        barrier(CLK_LOCAL_MEM_FENCE);                                                             \
-        for (int stride = MV_LANES / 2; stride > 0; stride >>= 1) {                               \
-            if (lane < stride) partial[r][lane] += partial[r][lane + stride];                     \
-            barrier(CLK_LOCAL_MEM_FENCE);                                                         \
-        }                                                                                         \
-        if (lane == 0 && row < rows) out[(long) t * rows + row] = partial[r][0];                  \
+    float s[FEW_TOKENS];                                                                          \
+    for (int t = 0; t < FEW_TOKENS; t++) s[t] = 0.0f;                                             \
+    if (row < rows) {                                                                             \
+        global const uchar* wrow = w + row * row_bytes_##T(cols);                                 \
+        for (int b = lane / 4; b < blocks; b += MV_LANES / 4)                                     \
+            for (int t = 0; t < n_tokens; t++)                                                    \
+                s[t] += part_dot_at_##T(wrow, b, lane % 4, x + (long) t * cols + b * BLOCK);      \
+    }                                                                                             \
+    for (int t = 0; t < FEW_TOKENS; t++) partial[t][r][lane] = s[t];                              \
+    barrier(CLK_LOCAL_MEM_FENCE);                                                                 \
+    for (int stride = MV_LANES / 2; stride > 0; stride >>= 1) {                                   \
+        if (lane < stride)                                                                        \
+            for (int t = 0; t < FEW_TOKENS; t++) partial[t][r][lane] += partial[t][r][lane + stride]; \
         barrier(CLK_LOCAL_MEM_FENCE);                                                             \
     }                                                                                             \
+    if (lane == 0 && row < rows)                                                                  \
+        for (int t = 0; t < n_tokens; t++) out[(long) t * rows + row] = partial[t][r][0];         \
 }
 
 #define DEFINE_GEMM(T)                                                                            \
