@@ -65,7 +65,8 @@ public final class Main {
         } catch (UsageException e) {
             err.println("error: " + e.getMessage());
             return 2;
-        } catch (GgufException | ContextOverflowException | IllegalArgumentException | IllegalStateException | OpenClException e) {
+        } catch (GgufException | ContextOverflowException | IllegalArgumentException | IllegalStateException | OpenClException
+                 | UnsupportedOperationException e) {
             err.println("error: " + e.getMessage());
             return 1;
         } catch (OutOfMemoryError e) {
