@@ -49,7 +49,9 @@ class ModerationTest {
             best = Math.max(best, sum);
             total += r.probabilities().get(label);
         }
-        assertEquals(best, r.scores().get(r.category()), 1e-9);
+        // the category is the best of its own scores, and that score is plain scoring's best (within float noise of the two paths)
+        assertEquals(java.util.Collections.max(r.scores().values()), r.scores().get(r.category()), 0.0);
+        assertEquals(best, r.scores().get(r.category()), 1e-4);
         assertEquals(1.0, total, 1e-9);
         assertEquals(r.category().equals("not moderated"), !r.flagged());
     }
