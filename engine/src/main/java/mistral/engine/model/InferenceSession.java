@@ -73,7 +73,7 @@ public final class InferenceSession implements Sequence {
      * rolling buffer that holds the whole window (v0.1 keeps going on its window past the context).
      */
     public int remaining() {
-        return rolling() ? Integer.MAX_VALUE - position : config.contextLength() - position;
+        return SequenceLimits.remaining(cache, config, position);
     }
 
     /** The cache keeps every key a query can see however far the sequence goes. */
@@ -87,20 +87,14 @@ public final class InferenceSession implements Sequence {
 
     /** Cuts the sequence back to its first {@code p} tokens; the next tokens continue from there. */
     public void rewind(int p) {
-        if (!canRewind(p)) {
-            throw new IllegalStateException("cannot rewind from position " + position + " to " + p
-                    + ": the rolling cache has overwritten keys that position needs");
-        }
+        SequenceLimits.checkRewind(cache, position, p);
         position = p;
     }
 
     /** Chunks of at most {@code chunkSize}; the sink gets every token's logits (ALL) or the last one's (LAST). */
     @Override
     public int feed(int[] tokens, int from, int to, LogitsSink sink, java.util.function.BooleanSupplier stop) {
-        if (to - from > remaining()) {
-            throw new ContextOverflowException("context overflow: " + (to - from) + " more tokens at position " + position
-                    + " exceed the context of " + config.contextLength() + " tokens (raise it with --context)");
-        }
+        SequenceLimits.checkRoom(cache, config, position, to - from);
         for (int start = from; start < to; start += chunkSize) {
             if (stop.getAsBoolean()) return start - from;
             int n = Math.min(chunkSize, to - start);

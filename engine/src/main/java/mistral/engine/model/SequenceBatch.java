@@ -131,7 +131,7 @@ public final class SequenceBatch implements AutoCloseable {
 
         @Override
         public int remaining() {
-            return rolling() ? Integer.MAX_VALUE - position : config.contextLength() - position;
+            return SequenceLimits.remaining(cache, config, position);
         }
 
         @Override
@@ -146,19 +146,13 @@ public final class SequenceBatch implements AutoCloseable {
 
         @Override
         public void rewind(int p) {
-            if (!canRewind(p)) {
-                throw new IllegalStateException("cannot rewind from position " + position + " to " + p
-                        + ": the rolling cache has overwritten keys that position needs");
-            }
+            SequenceLimits.checkRewind(cache, position, p);
             position = p;
         }
 
         @Override
         public int feed(int[] tokens, int from, int to, LogitsSink sink, BooleanSupplier stop) {
-            if (to - from > remaining()) {
-                throw new ContextOverflowException("context overflow: " + (to - from) + " more tokens at position " + position
-                        + " exceed the context of " + config.contextLength() + " tokens (raise it with --context)");
-            }
+            SequenceLimits.checkRoom(cache, config, position, to - from);
             if (to == from) return 0;
             Feed f = new Feed(tokens, from, to, stop);
             lock.lock();
