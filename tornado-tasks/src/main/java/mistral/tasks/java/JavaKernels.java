@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import mistral.tasks.TensorType;
 import mistral.tasks.graph.KvCacheLayer;
 import mistral.tasks.graph.Step;
 import mistral.tasks.graph.Task;
@@ -57,16 +58,8 @@ final class JavaKernels {
             matVec(w, x, first * cols, out);
             return;
         }
-        if (n <= FEW_TOKENS && w.type() == mistral.tasks.TensorType.Q4_0_X4) {
+        if (n <= fewTokens(w.type())) {
             matVecTokens(w, x, first, n, out);
-            return;
-        }
-        if (n == 2) { // the GEMM's dequantization costs more than a second matvec (JMH: Q8_0 100 two-token GEMMs/s, 276 matvecs/s)
-            for (int t = 0; t < 2; t++) {
-                if (tokenRow.length < w.rows()) tokenRow = new float[w.rows()];
-                matVec(w, x, (first + t) * cols, tokenRow);
-                System.arraycopy(tokenRow, 0, out, t * w.rows(), w.rows());
-            }
             return;
         }
         float[] xs = x;
@@ -138,7 +131,7 @@ final class JavaKernels {
                 });
             }
             case Q4_0_X4 -> {
-                MemorySegment xp = permuted(x, xOff, cols);
+                MemorySegment xp = permuted(x, xOff, 1, cols);
                 MemorySegment bias = Simd.WIDE ? MemorySegment.NULL : narrowBias;
                 parallel.range(w.rows(), 16, (start, end) -> Q4_0X4MatVec.matVec(m, w.rows(), cols, start, end, xp, bias, out));
             }
@@ -171,36 +164,37 @@ final class JavaKernels {
     }
 
     /**
-     * Up to this many tokens (a batched decode step) a Q4_0_X4 matmul streams the quantized rows
-     * as the matvec does (512 bits: each weight vector unpacked once for several tokens; 256 bits:
-     * one token at a time, the rows from L1 after the first); more go to the GEMM, which
-     * dequantizes a block of rows once per chunk. JMH, 14336x4096, 2 threads: 512-bit, 4 tokens
-     * 157 and 180 matvecs/s against the GEMM's 133 and 146, 8 tokens 88 and 77 against 98 and 97;
-     * -XX:UseAVX=2, 2 tokens 109 against 67, 4 tokens 47 against 87.
+     * Up to this many tokens (a batched decode step) a matmul streams the quantized rows as the
+     * matvec does ({@link #matVecTokens}); more go to the GEMM, which dequantizes a block of rows
+     * once per chunk. JMH, 14336x4096, 2 threads: Q4_0_X4 512-bit, 4 tokens 157 and 180 matvecs/s
+     * against the GEMM's 133 and 146, 8 tokens 88 and 77 against 98 and 97; -XX:UseAVX=2, 2 tokens
+     * 109 against 67, 4 tokens 47 against 87. Other types, 2 tokens as two matvecs against the
+     * GEMM, alternating processes: Q8_0 97 and 161 against 91 and 97, Q4_K_X4 137 and 193 against
+     * 104 and 108; -XX:UseAVX=2, Q8_0 160 and 134 against 76 and 74, Q4_K_X4 143 and 87 against 62 and 62.
      */
-    static final int FEW_TOKENS = Simd.WIDE ? 4 : 2;
-
-    /** out[t] = w . x[first + t] for n <= {@link #FEW_TOKENS} tokens, the rows streamed once. */
-    private void matVecTokens(WeightTensor w, float[] x, int first, int n, float[] out) {
-        int cols = w.cols();
-        if (tokensArray.length < n * cols) {
-            tokensArray = new float[n * cols];
-            tokensSegment = Arena.ofAuto().allocate(4L * n * cols, 64);
-            tokensBiasArray = new float[n * cols / 8];
-            tokensBias = Arena.ofAuto().allocate(4L * (n * cols / 8), 64);
-        }
-        for (int t = 0; t < n; t++) {
-            Q4_0X4.permute(x, (first + t) * cols, cols, tokensArray, t * cols);
-            if (!Simd.WIDE) Q4_0X4MatVec.prepareNarrow(tokensArray, t * cols, cols, tokensBiasArray, t * cols / 8);
-        }
-        MemorySegment.copy(tokensArray, 0, tokensSegment, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, n * cols);
-        if (!Simd.WIDE) MemorySegment.copy(tokensBiasArray, 0, tokensBias, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, n * cols / 8);
-        MemorySegment m = w.data(), xp = tokensSegment, bias = Simd.WIDE ? MemorySegment.NULL : tokensBias;
-        parallel.range(w.rows(), 16, (start, end) -> Q4_0X4MatVec.matVecTokens(m, w.rows(), cols, start, end, xp, bias, n, out));
+    static int fewTokens(TensorType type) {
+        return type == TensorType.Q4_0_X4 && Simd.WIDE ? 4 : 2;
     }
 
-    private float[] tokensArray = new float[0], tokensBiasArray = new float[0], tokenRow = new float[0];
-    private MemorySegment tokensSegment = MemorySegment.NULL, tokensBias = MemorySegment.NULL;
+    /**
+     * out[t] = w . x[first + t] for n <= {@link #fewTokens} tokens: Q4_0_X4's kernel unpacks each
+     * weight vector once for several tokens; other types run a matvec per token.
+     */
+    private void matVecTokens(WeightTensor w, float[] x, int first, int n, float[] out) {
+        int cols = w.cols(), rows = w.rows();
+        if (w.type() != TensorType.Q4_0_X4) {
+            if (tokenRow.length < rows) tokenRow = new float[rows];
+            for (int t = 0; t < n; t++) {
+                matVec(w, x, (first + t) * cols, tokenRow);
+                System.arraycopy(tokenRow, 0, out, t * rows, rows);
+            }
+            return;
+        }
+        MemorySegment m = w.data(), xp = permuted(x, first * cols, n, cols), bias = Simd.WIDE ? MemorySegment.NULL : narrowBias;
+        parallel.range(rows, 16, (start, end) -> Q4_0X4MatVec.matVecTokens(m, rows, cols, start, end, xp, bias, n, out));
+    }
+
+    private float[] tokenRow = new float[0];
 
     /** Sums of x over each 32-block (Q4_0's offset and the K-quants' mins come out through them). */
     private float[] xBlockSums(float[] x, int xOff, int cols) {
@@ -209,23 +203,26 @@ final class JavaKernels {
     }
 
     /**
-     * x in {@link Q4_0X4}'s lane order, 64-byte aligned (a heap array's alignment is whatever the
-     * allocation gave: 512-bit loads straddling cache lines halved the matvec's speed in the runs
-     * where it landed so). Matmuls run one at a time, so one segment serves.
+     * n tokens of x from float xOff, each in {@link Q4_0X4}'s lane order, side by side, 64-byte
+     * aligned (a heap array's alignment is whatever the allocation gave: 512-bit loads straddling
+     * cache lines halved the matvec's speed in the runs where it landed so); with 256-bit vectors
+     * each token {@link Q4_0X4MatVec#prepareNarrow prepared}, its bias terms in narrowBias.
+     * Matmuls run one at a time, so one segment serves.
      */
-    private MemorySegment permuted(float[] x, int xOff, int cols) {
-        if (permutedArray.length < cols) {
-            permutedArray = new float[cols];
-            permuted = Arena.ofAuto().allocate(4L * cols, 64);
-            biasArray = new float[cols / 8];
-            narrowBias = Arena.ofAuto().allocate(4L * (cols / 8), 64);
+    private MemorySegment permuted(float[] x, int xOff, int n, int cols) {
+        int floats = n * cols;
+        if (permutedArray.length < floats) {
+            permutedArray = new float[floats];
+            permuted = Arena.ofAuto().allocate(4L * floats, 64);
+            biasArray = new float[floats / 8];
+            narrowBias = Arena.ofAuto().allocate(4L * (floats / 8), 64);
         }
-        Q4_0X4.permute(x, xOff, cols, permutedArray, 0);
-        if (!Simd.WIDE) {
-            Q4_0X4MatVec.prepareNarrow(permutedArray, cols, biasArray);
-            MemorySegment.copy(biasArray, 0, narrowBias, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, cols / 8);
+        for (int t = 0; t < n; t++) {
+            Q4_0X4.permute(x, xOff + t * cols, cols, permutedArray, t * cols);
+            if (!Simd.WIDE) Q4_0X4MatVec.prepareNarrow(permutedArray, t * cols, cols, biasArray, t * cols / 8);
         }
-        MemorySegment.copy(permutedArray, 0, permuted, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, cols);
+        if (!Simd.WIDE) MemorySegment.copy(biasArray, 0, narrowBias, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, floats / 8);
+        MemorySegment.copy(permutedArray, 0, permuted, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, floats);
         return permuted;
     }
 
