@@ -175,11 +175,11 @@ final class OpenClExecutor implements Executor {
                 String type = m.w().type().name().toLowerCase(Locale.ROOT);
                 Launch matvec = new Launch("matvec_" + type, List.of(), m, m.w(), m.x(), m.out(), m.w().rows(), m.w().cols());
                 Launch few = new Launch("matvec_few_" + type, List.of(), m, m.w(), m.x(), m.out(), m.w().rows(), m.w().cols());
-                if (m.rows() == Task.Rows.ALL) {
+                if (m.rows() == Task.Rows.ALL || plan.sequences() == 1) {
                     yield new Launch("gemm_" + type, List.of(matvec, few), m, m.w(), m.x(), m.out(), m.w().rows(), m.w().cols());
                 }
                 // the last token of each segment of a batched step, gathered side by side
-                MemorySegment rowsOfX = scratch("last rows of " + m.x().name(), (long) plan.capacity() * m.w().cols() * Float.BYTES);
+                MemorySegment rowsOfX = scratch("last rows of " + m.x().name(), (long) plan.sequences() * m.w().cols() * Float.BYTES);
                 lastRows.put(m, rowsOfX);
                 Launch gathered = new Launch("gemm_" + type, List.of(), m, m.w(), rowsOfX, m.out(), m.w().rows(), m.w().cols());
                 Launch gatheredFew = new Launch("matvec_few_" + type, List.of(), m, m.w(), rowsOfX, m.out(), m.w().rows(), m.w().cols());
@@ -229,13 +229,15 @@ final class OpenClExecutor implements Executor {
                             call(clEnqueueCopyBuffer, "clEnqueueCopyBuffer(last rows)", queue, mems.get(m.x()), lastRows.get(m),
                                     (g.first() + g.n() - 1) * rowBytes, i * rowBytes, rowBytes, 0, MemorySegment.NULL, MemorySegment.NULL);
                         }
-                        matMul(segments.size() <= FEW_TOKENS ? l.decode.get(3) : l.decode.get(2), segments.size(), rows);
+                        boolean few = segments.size() <= FEW_TOKENS;
+                        matMul(few ? l.decode.get(3) : l.decode.get(2), few, segments.size(), rows);
                     } else if (last || n == 1) {
                         Launch matvec = l.decode.getFirst();
                         matvec.bind(5, last ? (n - 1) * m.w().cols() : 0);
                         matvec.enqueue(2, ceil(rows, mvRows) * mvLanes, mvRows, mvLanes, mvRows);
                     } else {
-                        matMul(n <= FEW_TOKENS ? l.decode.get(1) : l, n, rows);
+                        boolean few = n <= FEW_TOKENS;
+                        matMul(few ? l.decode.get(1) : l, few, n, rows);
                     }
                 }
                 case Task.Rope r -> {
@@ -263,13 +265,13 @@ final class OpenClExecutor implements Executor {
         }
     }
 
-    /** Up to this many tokens a matmul runs matvec_few (rows read once, each token in turn), more the GEMM's tiles. */
+    /** Up to this many tokens a matmul runs matvec_few (rows read once, a partial sum per token), more the GEMM's tiles. */
     static final int FEW_TOKENS = 8;
 
-    /** n tokens through a gemm_T or matvec_few_T launch (both take n as argument 5). */
-    private void matMul(Launch l, int n, long rows) {
+    /** n tokens through a matvec_few_T (few) or gemm_T launch: both take n as argument 5. */
+    private void matMul(Launch l, boolean few, int n, long rows) {
         l.bind(5, n);
-        if (l.name.startsWith("matvec_few_")) {
+        if (few) {
             l.enqueue(2, ceil(rows, mvRows) * mvLanes, mvRows, mvLanes, mvRows);
         } else {
             int side = gemmTile / 4;
