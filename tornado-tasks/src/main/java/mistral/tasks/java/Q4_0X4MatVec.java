@@ -225,11 +225,6 @@ final class Q4_0X4MatVec {
         return quants.lanewise(VectorOperators.LSHR, shift).selectFrom(LO, HI).reinterpretAsFloats();
     }
 
-    /** 16 floats of x from float offset xo. */
-    private static FloatVector x(MemorySegment xp, int xo) {
-        return FloatVector.fromMemorySegment(F, xp, 4L * xo, ByteOrder.LITTLE_ENDIAN);
-    }
-
     /**
      * The scales of part p of the group at g (p = 0 for 512 bits; halves p = 0, 1 for 256), scale
      * s of the part in lanes 4s..4s+3: the part's lanes / 4 scales end the vector read here.
@@ -243,18 +238,18 @@ final class Q4_0X4MatVec {
     /** One group per iteration: 8 weight vectors into two partial sums, then one FMA with the scales. */
     private static float dot512(MemorySegment w, long off, MemorySegment xp, int xOff, int cols) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        long xb = 4L * xOff;
         for (int g = 0; g < cols / GROUP; g++) {
-            long go = off + (long) GROUP_BYTES * g;
-            int xo = xOff + GROUP * g;
+            long go = off + (long) GROUP_BYTES * g, xo = xb + 4L * GROUP * g;
             IntVector v = IntVector.fromMemorySegment(I, w, go, ByteOrder.LITTLE_ENDIAN);
-            FloatVector t0 = lookup(v, 0).mul(x(xp, xo));
-            FloatVector t1 = lookup(v, 4).mul(x(xp, xo + 16));
-            t0 = lookup(v, 8).fma(x(xp, xo + 32), t0);
-            t1 = lookup(v, 12).fma(x(xp, xo + 48), t1);
-            t0 = lookup(v, 16).fma(x(xp, xo + 64), t0);
-            t1 = lookup(v, 20).fma(x(xp, xo + 80), t1);
-            t0 = lookup(v, 24).fma(x(xp, xo + 96), t0);
-            t1 = lookup(v, 28).fma(x(xp, xo + 112), t1);
+            FloatVector t0 = lookup(v, 0).mul(xAt(xp, xo));
+            FloatVector t1 = lookup(v, 4).mul(xAt(xp, xo + 64));
+            t0 = lookup(v, 8).fma(xAt(xp, xo + 128), t0);
+            t1 = lookup(v, 12).fma(xAt(xp, xo + 192), t1);
+            t0 = lookup(v, 16).fma(xAt(xp, xo + 256), t0);
+            t1 = lookup(v, 20).fma(xAt(xp, xo + 320), t1);
+            t0 = lookup(v, 24).fma(xAt(xp, xo + 384), t0);
+            t1 = lookup(v, 28).fma(xAt(xp, xo + 448), t1);
             FloatVector d = scales(w, go, 0);
             a0 = t0.fma(d, a0);
             a1 = t1.fma(d, a1);
@@ -311,30 +306,45 @@ final class Q4_0X4MatVec {
 
     /**
      * 8 lanes: half h of a group (lanes 8h..8h+7 of the 512-bit view) holds blocks 2h and 2h + 1,
-     * so its scales are the pair at SCALES + 8h. One half group per iteration keeps the compiled
-     * loop small. xp is prepared by {@link #prepareNarrow}; the half group's bias starts the sum.
+     * so its scales are the pair at SCALES + 8h. xp is prepared by {@link #prepareNarrow}; each
+     * half group's bias starts its sum. Both halves of a group per iteration, every offset a long
+     * that is affine in the group index, so C2 hoists the bounds checks out of the loop (one half
+     * group per iteration indexed by p >> 1 and p & 1 kept a check beside each of its 11 loads).
+     * Two FMA chains per half group; four, or two rows at once, went past C2's inlining cutoff.
      */
     private static float dot256(MemorySegment w, long off, MemorySegment xp, MemorySegment bias, int xOff, int cols) {
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
-        long firstHalf = xOff / 64;
-        for (int p = 0; p < cols / 64; p++) {
-            int h = p & 1;
-            long go = off + (long) GROUP_BYTES * (p >> 1);
-            int xo = xOff + GROUP * (p >> 1) + 8 * h;
-            IntVector v = IntVector.fromMemorySegment(I, w, go + 32L * h, ByteOrder.LITTLE_ENDIAN);
-            FloatVector t0 = nibbleInPlace(v, 0).fma(x(xp, xo), FloatVector.fromMemorySegment(F, bias, 32L * (firstHalf + p), ByteOrder.LITTLE_ENDIAN));
-            FloatVector t1 = nibbleInPlace(v, 1).mul(x(xp, xo + 16));
-            t0 = nibbleInPlace(v, 2).fma(x(xp, xo + 32), t0);
-            t1 = nibbleInPlace(v, 3).fma(x(xp, xo + 48), t1);
-            t0 = nibbleInPlace(v, 4).fma(x(xp, xo + 64), t0);
-            t1 = nibbleInPlace(v, 5).fma(x(xp, xo + 80), t1);
-            t0 = nibbleInPlace(v, 6).fma(x(xp, xo + 96), t0);
-            t1 = topNibble(v).fma(x(xp, xo + 112), t1);
-            FloatVector d = scales(w, go, h);
-            a0 = t0.fma(d, a0);
-            a1 = t1.fma(d, a1);
+        FloatVector a = FloatVector.zero(F);
+        long xb = 4L * xOff, bb = 4L * (xOff / 8);
+        for (int g = 0; g < cols / GROUP; g++) {
+            long go = off + (long) GROUP_BYTES * g, xo = xb + 4L * GROUP * g, bo = bb + 64L * g;
+            for (int h = 0; h < 2; h++) {
+                IntVector v = IntVector.fromMemorySegment(I, w, go + 32 * h, ByteOrder.LITTLE_ENDIAN);
+                long xh = xo + 32 * h;
+                FloatVector t0 = nibbleInPlace(v, 0).fma(xAt(xp, xh), FloatVector.fromMemorySegment(F, bias, bo + 32 * h, ByteOrder.LITTLE_ENDIAN));
+                FloatVector t1 = nibbleInPlace(v, 1).mul(xAt(xp, xh + 64));
+                for (int k = 2; k < 6; k += 2) {
+                    t0 = nibbleInPlace(v, k).fma(xAt(xp, xh + 64 * k), t0);
+                    t1 = nibbleInPlace(v, k + 1).fma(xAt(xp, xh + 64 * (k + 1)), t1);
+                }
+                t0 = nibbleInPlace(v, 6).fma(xAt(xp, xh + 384), t0);
+                t1 = topNibble(v).fma(xAt(xp, xh + 448), t1);
+                a = t0.add(t1).fma(scales(w, go, h), a);
+            }
         }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD);
+        return a.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** 16 floats of x from float offset xo (the few-token kernels: long offsets measured slower there). */
+    private static FloatVector x(MemorySegment xp, int xo) {
+        return FloatVector.fromMemorySegment(F, xp, 4L * xo, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * A vector of x from byte offset b. Callers keep b a long that is affine in the loop index: an
+     * int float offset widened per load kept a bounds check beside every load in the compiled loop.
+     */
+    private static FloatVector xAt(MemorySegment xp, long b) {
+        return FloatVector.fromMemorySegment(F, xp, b, ByteOrder.LITTLE_ENDIAN);
     }
 
     /**
