@@ -24,13 +24,30 @@ public final class Q4_KX4 {
     /** Rewrites {@code rows} rows of Q4_K from src into the regrouped layout in dst. */
     public static void regroup(MemorySegment src, MemorySegment dst, int firstRow, int rows, int cols) {
         long srcRow = TensorType.Q4_K.bytesFor(cols), dstRow = TensorType.Q4_K_X4.bytesFor(cols);
-        for (long r = firstRow; r < firstRow + rows; r++) {
+        HeapRows.rewrite(src, srcRow, dst, dstRow, firstRow, rows, (in, out) -> {
+            MemorySegment scalesIn = MemorySegment.ofArray(in), floatsOut = MemorySegment.ofArray(out);
             for (int sb = 0; sb < cols / KQuants.QK; sb++) {
-                for (int g = 0; g < 2; g++) {
-                    writeGroup(src, r * srcRow + (long) TensorType.Q4_K.blockBytes * sb, g, KQuants::q4K, dst,
-                            r * dstRow + (long) GROUP_BYTES * (2 * sb + g), SCALES, MINS);
+                int blk = TensorType.Q4_K.blockBytes * sb;
+                float d = Float.float16ToFloat(scalesIn.get(DequantLayouts.SHORT, blk));
+                float dmin = Float.float16ToFloat(scalesIn.get(DequantLayouts.SHORT, blk + 2));
+                for (int j = 0; j < 8; j++) {
+                    int o = GROUP_BYTES * (2 * sb + j / 4), b = j % 4;
+                    interleave(in, blk + 16 + 32 * (j / 2), 4 * (j % 2), out, o + b);
+                    floatsOut.set(DequantLayouts.FLOAT, o + SCALES + 4L * b, d * KQuants.scaleOrMin(scalesIn, blk + 4, j, 0));
+                    floatsOut.set(DequantLayouts.FLOAT, o + MINS + 4L * b, dmin * KQuants.scaleOrMin(scalesIn, blk + 4, j, 1));
                 }
             }
+        });
+    }
+
+    /**
+     * Sub-block j's 32 nibbles (nibble {@code shift / 4} of the 32 bytes at in[qs]: weights 0..31)
+     * into bytes out[o + 4i], weight i low and weight i + 16 high, as {@link #writeGroup} lays them.
+     */
+    private static void interleave(byte[] in, int qs, int shift, byte[] out, int o) {
+        for (int i = 0; i < 16; i++) {
+            int lo = in[qs + i] >> shift & 0x0F, hi = in[qs + i + 16] >> shift & 0x0F;
+            out[o + 4 * i] = (byte) (lo | hi << 4);
         }
     }
 

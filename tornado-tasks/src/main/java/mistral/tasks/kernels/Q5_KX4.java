@@ -24,20 +24,21 @@ public final class Q5_KX4 {
     /** Rewrites {@code rows} rows of Q5_K from src into the regrouped layout in dst. */
     public static void regroup(MemorySegment src, MemorySegment dst, int firstRow, int rows, int cols) {
         long srcRow = TensorType.Q5_K.bytesFor(cols), dstRow = TensorType.Q5_K_X4.bytesFor(cols);
-        for (long r = firstRow; r < firstRow + rows; r++) {
+        HeapRows.rewrite(src, srcRow, dst, dstRow, firstRow, rows, (in8, out8) -> {
+            MemorySegment row = MemorySegment.ofArray(in8), rewritten = MemorySegment.ofArray(out8);
             for (int sb = 0; sb < cols / KQuants.QK; sb++) {
-                long in = r * srcRow + (long) TensorType.Q5_K.blockBytes * sb;
+                long in = (long) TensorType.Q5_K.blockBytes * sb;
                 for (int g = 0; g < 2; g++) {
-                    long out = r * dstRow + (long) GROUP_BYTES * (2 * sb + g);
-                    Q4_KX4.writeGroup(src, in, g, KQuants::q5K, dst, out, SCALES, MINS);
+                    long out = (long) GROUP_BYTES * (2 * sb + g);
+                    Q4_KX4.writeGroup(row, in, g, KQuants::q5K, rewritten, out, SCALES, MINS);
                     for (int i = 0; i < 16; i++) {
                         int fifths = 0;
-                        for (int p = 0; p < 8; p++) fifths |= (KQuants.q5K(src, in, 32 * (4 * g + p / 2) + i + 16 * (p % 2)) >> 4) << p;
-                        dst.set(ValueLayout.JAVA_BYTE, out + FIFTH + i, (byte) fifths);
+                        for (int p = 0; p < 8; p++) fifths |= (KQuants.q5K(row, in, 32 * (4 * g + p / 2) + i + 16 * (p % 2)) >> 4) << p;
+                        rewritten.set(ValueLayout.JAVA_BYTE, out + FIFTH + i, (byte) fifths);
                     }
                 }
             }
-        }
+        });
     }
 
     /** Reference dequantization of one regrouped row: the same floats as {@link KQuants#dequantizeQ5K}. */

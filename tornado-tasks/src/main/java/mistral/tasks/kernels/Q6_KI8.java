@@ -22,16 +22,24 @@ public final class Q6_KI8 {
     /** Rewrites {@code rows} rows of Q6_K from src into the unpacked layout in dst. */
     public static void regroup(MemorySegment src, MemorySegment dst, int firstRow, int rows, int cols) {
         long srcRow = TensorType.Q6_K.bytesFor(cols), dstRow = TensorType.Q6_K_I8.bytesFor(cols);
-        for (long r = firstRow; r < firstRow + rows; r++) {
+        HeapRows.rewrite(src, srcRow, dst, dstRow, firstRow, rows, (in, out) -> {
+            MemorySegment row = MemorySegment.ofArray(in), rewritten = MemorySegment.ofArray(out);
             for (int sb = 0; sb < cols / KQuants.QK; sb++) {
-                long in = r * srcRow + (long) TensorType.Q6_K.blockBytes * sb, out = r * dstRow + (long) BLOCK_BYTES * sb;
-                float d = Float.float16ToFloat(src.get(DequantLayouts.SHORT, in + 208));
-                for (int j = 0; j < 16; j++) {
-                    float scale = d * src.get(ValueLayout.JAVA_BYTE, in + 192 + j);
-                    dst.set(DequantLayouts.FLOAT, out + SCALES + 4L * j, scale);
-                }
-                for (int i = 0; i < KQuants.QK; i++) dst.set(ValueLayout.JAVA_BYTE, out + i, (byte) KQuants.q6K(src, in, i));
+                int blk = TensorType.Q6_K.blockBytes * sb, o = BLOCK_BYTES * sb;
+                float d = Float.float16ToFloat(row.get(DequantLayouts.SHORT, blk + 208));
+                for (int j = 0; j < 16; j++) rewritten.set(DequantLayouts.FLOAT, o + SCALES + 4L * j, d * in[blk + 192 + j]);
+                unpack(in, blk, out, o);
             }
+        });
+    }
+
+    /** q - 32 of the super-block's 256 weights in order, as {@link KQuants#q6K} reads each (low 4 bits from ql, high 2 from qh). */
+    private static void unpack(byte[] in, int blk, byte[] out, int o) {
+        for (int i = 0; i < KQuants.QK; i++) {
+            int half = i / 128, l = i % 32, group = (i % 128) / 32;
+            int low = in[blk + 64 * half + 32 * (group & 1) + l] >> (4 * (group >> 1)) & 0x0F;
+            int high = in[blk + 128 + 32 * half + l] >> (2 * group) & 3;
+            out[o + i] = (byte) ((low | high << 4) - 32);
         }
     }
 
