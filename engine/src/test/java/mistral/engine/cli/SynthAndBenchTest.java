@@ -105,8 +105,10 @@ class SynthAndBenchTest {
             assertEquals(new int[] {1, 2, 4}[i], e.get("sequences").asInt());
             assertTrue(e.get("aggregate_decode_tok_s").asDouble() > 0 && e.get("per_stream_decode_tok_s").asDouble() > 0
                     && e.get("prefill_tok_s").asDouble() > 0, e.toString());
-            // every stream decodes 8 tokens and waits for the others, so the aggregate is at least a stream's rate
-            assertTrue(e.get("aggregate_decode_tok_s").asDouble() >= e.get("per_stream_decode_tok_s").asDouble() * 0.99, e.toString());
+            // B streams of 8 tokens, each decoding within the whole decode's time: aggregate <= B x a stream's rate
+            // (how close to it depends on the scheduling, so only the bound is checked)
+            int b = e.get("sequences").asInt();
+            assertTrue(e.get("aggregate_decode_tok_s").asDouble() <= b * e.get("per_stream_decode_tok_s").asDouble() * 1.01, e.toString());
         }
         assertTrue(r.json().get("decode_tok_s").asDouble() > 0, "the single-sequence fields stay");
         for (String bad : new String[] {"0", "2,x", "", "1,,2"}) {
