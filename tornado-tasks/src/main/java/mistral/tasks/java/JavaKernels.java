@@ -167,13 +167,14 @@ final class JavaKernels {
      * Up to this many tokens (a batched decode step) a matmul streams the quantized rows as the
      * matvec does ({@link #matVecTokens}); more go to the GEMM, which dequantizes a block of rows
      * once per chunk. JMH, 14336x4096, 2 threads: Q4_0_X4 512-bit, 4 tokens 157 and 180 matvecs/s
-     * against the GEMM's 133 and 146, 8 tokens 88 and 77 against 98 and 97; -XX:UseAVX=2, 2 tokens
-     * 109 against 67, 4 tokens 47 against 87. Other types, 2 tokens as two matvecs against the
+     * against the GEMM's 133 and 146, 8 tokens 88 and 77 against 98 and 97; -XX:UseAVX=2 (a matvec
+     * per token over rows from L1, since the 256-bit loop lost its bounds checks; 2026-12-02 harness),
+     * 3 tokens 104-111 against 59-61, 4 tokens 81-93 against 72-103. Other types, 2 tokens as two matvecs against the
      * GEMM, alternating processes: Q8_0 97 and 161 against 91 and 97, Q4_K_X4 137 and 193 against
      * 104 and 108; -XX:UseAVX=2, Q8_0 160 and 134 against 76 and 74, Q4_K_X4 143 and 87 against 62 and 62.
      */
     static int fewTokens(TensorType type) {
-        return type == TensorType.Q4_0_X4 && Simd.WIDE ? 4 : 2;
+        return type == TensorType.Q4_0_X4 ? 4 : 2;
     }
 
     /**
