@@ -336,7 +336,7 @@ final class Q4_0X4MatVec {
 
     /** 16 floats of x from float offset xo (the few-token kernels: long offsets measured slower there). */
     private static FloatVector x(MemorySegment xp, int xo) {
-        return FloatVector.fromMemorySegment(F, xp, 4L * xo, ByteOrder.LITTLE_ENDIAN);
+        return xAt(xp, 4L * xo);
     }
 
     /**

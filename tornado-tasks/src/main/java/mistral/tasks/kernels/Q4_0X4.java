@@ -75,7 +75,7 @@ public final class Q4_0X4 {
         byte[] out = new byte[GROUP_BYTES * (cols / GROUP)];
         for (long r = firstRow; r < firstRow + rows; r++) {
             MemorySegment.copy(src, ValueLayout.JAVA_BYTE, r * srcRow, in, 0, in.length);
-            for (int g = 0; g < cols / GROUP; g++) regroupBlocks(in, 72 * g, out, GROUP_BYTES * g);
+            for (int g = 0; g < cols / GROUP; g++) regroupBlocks(in, (int) TensorType.Q4_0.bytesFor(GROUP) * g, out, GROUP_BYTES * g);
             for (int c = 0; c < cols; c += COLUMN_BLOCK) {
                 int g = c / GROUP, groups = Math.min(COLUMN_BLOCK, cols - c) / GROUP;
                 MemorySegment.copy(out, GROUP_BYTES * g, dst, ValueLayout.JAVA_BYTE, groupOffset(allRows, cols, r, g), GROUP_BYTES * groups);

@@ -25,53 +25,43 @@ public final class Q4_KX4 {
     public static void regroup(MemorySegment src, MemorySegment dst, int firstRow, int rows, int cols) {
         long srcRow = TensorType.Q4_K.bytesFor(cols), dstRow = TensorType.Q4_K_X4.bytesFor(cols);
         HeapRows.rewrite(src, srcRow, dst, dstRow, firstRow, rows, (in, out) -> {
-            MemorySegment scalesIn = MemorySegment.ofArray(in), floatsOut = MemorySegment.ofArray(out);
             for (int sb = 0; sb < cols / KQuants.QK; sb++) {
-                int blk = TensorType.Q4_K.blockBytes * sb;
-                float d = Float.float16ToFloat(scalesIn.get(DequantLayouts.SHORT, blk));
-                float dmin = Float.float16ToFloat(scalesIn.get(DequantLayouts.SHORT, blk + 2));
-                for (int j = 0; j < 8; j++) {
-                    int o = GROUP_BYTES * (2 * sb + j / 4), b = j % 4;
-                    interleave(in, blk + 16 + 32 * (j / 2), 4 * (j % 2), out, o + b);
-                    floatsOut.set(DequantLayouts.FLOAT, o + SCALES + 4L * b, d * KQuants.scaleOrMin(scalesIn, blk + 4, j, 0));
-                    floatsOut.set(DequantLayouts.FLOAT, o + MINS + 4L * b, dmin * KQuants.scaleOrMin(scalesIn, blk + 4, j, 1));
+                for (int g = 0; g < 2; g++) {
+                    writeGroup(in, TensorType.Q4_K.blockBytes * sb, Q4_K_NIBBLES, g, out, GROUP_BYTES * (2 * sb + g), SCALES, MINS);
                 }
             }
         });
     }
 
+    /** Where the 4-bit quants start in a Q4_K and in a Q5_K super-block (after d, dmin, the scales, and Q5_K's qh). */
+    static final int Q4_K_NIBBLES = 16, Q5_K_NIBBLES = 48;
+
     /**
-     * Sub-block j's 32 nibbles (nibble {@code shift / 4} of the 32 bytes at in[qs]: weights 0..31)
-     * into bytes out[o + 4i], weight i low and weight i + 16 high, as {@link #writeGroup} lays them.
+     * Group g (sub-blocks 4g..4g+3) of the Q4_K/Q5_K super-block at in[blk], its 4-bit quants at
+     * in[blk + nibbles], written at out[o]: the quants interleaved as described above, then the
+     * sub-blocks' scales and mins as floats at o + scales and o + mins. Shared with {@link Q5_KX4},
+     * which adds the fifth bits.
+     */
+    static void writeGroup(byte[] in, int blk, int nibbles, int g, byte[] out, int o, int scales, int mins) {
+        MemorySegment header = MemorySegment.ofArray(in), floats = MemorySegment.ofArray(out);
+        float d = Float.float16ToFloat(header.get(DequantLayouts.SHORT, blk));
+        float dmin = Float.float16ToFloat(header.get(DequantLayouts.SHORT, blk + 2));
+        for (int b = 0; b < 4; b++) {
+            int j = 4 * g + b;
+            interleave(in, blk + nibbles + 32 * (j / 2), 4 * (j % 2), out, o + b);
+            floats.set(DequantLayouts.FLOAT, o + scales + 4L * b, d * KQuants.scaleOrMin(header, blk + 4, j, 0));
+            floats.set(DequantLayouts.FLOAT, o + mins + 4L * b, dmin * KQuants.scaleOrMin(header, blk + 4, j, 1));
+        }
+    }
+
+    /**
+     * Sub-block j's 32 quants (nibble {@code shift / 4} of the 32 bytes at in[qs]: weights 0..31,
+     * as {@link KQuants#q4K} reads them) into bytes out[o + 4i], weight i low and weight i + 16 high.
      */
     private static void interleave(byte[] in, int qs, int shift, byte[] out, int o) {
         for (int i = 0; i < 16; i++) {
             int lo = in[qs + i] >> shift & 0x0F, hi = in[qs + i + 16] >> shift & 0x0F;
             out[o + 4 * i] = (byte) (lo | hi << 4);
-        }
-    }
-
-    /** How a K-quant super-block's q of weight i is read ({@link KQuants#q4K}, {@link KQuants#q5K}). */
-    interface QReader {
-        int q(MemorySegment w, long superBlock, int i);
-    }
-
-    /**
-     * Group g (sub-blocks 4g..4g+3) of the Q4_K/Q5_K super-block at {@code in}, written at {@code out}:
-     * the low 4 bits of each q interleaved as described above, then the sub-blocks' scales and mins as
-     * floats at out + scales and out + mins. Shared with {@link Q5_KX4}, which adds the fifth bits.
-     */
-    static void writeGroup(MemorySegment src, long in, int g, QReader q, MemorySegment dst, long out, int scales, int mins) {
-        float d = Float.float16ToFloat(src.get(DequantLayouts.SHORT, in));
-        float dmin = Float.float16ToFloat(src.get(DequantLayouts.SHORT, in + 2));
-        for (int b = 0; b < 4; b++) {
-            int j = 4 * g + b;
-            for (int i = 0; i < 16; i++) {
-                int lo = q.q(src, in, 32 * j + i) & 0x0F, hi = q.q(src, in, 32 * j + i + 16) & 0x0F;
-                dst.set(ValueLayout.JAVA_BYTE, out + 4L * i + b, (byte) (lo | (hi << 4)));
-            }
-            dst.set(DequantLayouts.FLOAT, out + scales + 4L * b, d * KQuants.scaleOrMin(src, in + 4, j, 0));
-            dst.set(DequantLayouts.FLOAT, out + mins + 4L * b, dmin * KQuants.scaleOrMin(src, in + 4, j, 1));
         }
     }
 

@@ -27,10 +27,10 @@ public final class Q5_KX4 {
         HeapRows.rewrite(src, srcRow, dst, dstRow, firstRow, rows, (in8, out8) -> {
             MemorySegment row = MemorySegment.ofArray(in8), rewritten = MemorySegment.ofArray(out8);
             for (int sb = 0; sb < cols / KQuants.QK; sb++) {
-                long in = (long) TensorType.Q5_K.blockBytes * sb;
+                int in = TensorType.Q5_K.blockBytes * sb;
                 for (int g = 0; g < 2; g++) {
-                    long out = (long) GROUP_BYTES * (2 * sb + g);
-                    Q4_KX4.writeGroup(row, in, g, KQuants::q5K, rewritten, out, SCALES, MINS);
+                    int out = GROUP_BYTES * (2 * sb + g);
+                    Q4_KX4.writeGroup(in8, in, Q4_KX4.Q5_K_NIBBLES, g, out8, out, SCALES, MINS);
                     for (int i = 0; i < 16; i++) {
                         int fifths = 0;
                         for (int p = 0; p < 8; p++) fifths |= (KQuants.q5K(row, in, 32 * (4 * g + p / 2) + i + 16 * (p % 2)) >> 4) << p;
