@@ -263,24 +263,28 @@ final class Q4_0X4MatVec {
     }
 
     /**
-     * q x 16^k of nibble k < 7 in place, 8 lanes: one mask and one convert. The value is exact in a
-     * float (4 significant bits, below 2^31), and x was scaled by 16^-k to match
-     * ({@link #prepareNarrow}), so each product is q x exactly as with a shifted nibble.
+     * The masks 0xF << 8j, j < 4, read from an array so that C2 keeps them in registers for the
+     * whole row: as constant vectors (literal or static final) C2 reloads each from its constant
+     * table beside its use, and with seven masks (one per nibble) 16 ymm registers were too few.
      */
-    private static FloatVector nibbleInPlace(IntVector quants, int k) {
-        return (FloatVector) quants.and(0xF << (4 * k)).convertShape(VectorOperators.I2F, F, 0);
-    }
+    private static final int[] BYTE_NIBBLE_MASKS = {0xF, 0xF00, 0xF0000, 0xF000000};
 
-    /** The top nibble (k = 7): a shift leaves it alone in the lane, and stays positive. */
-    private static FloatVector topNibble(IntVector quants) {
-        return (FloatVector) quants.lanewise(VectorOperators.LSHR, 28).convertShape(VectorOperators.I2F, F, 0);
+    /**
+     * q x 2^8j of nibble 2j (of quants) or 2j + 1 (of quants >>> 4) in place, 8 lanes: one mask
+     * and one convert. The value is exact in a float (4 significant bits, below 2^31), and x was
+     * scaled by 2^-8j to match ({@link #prepareNarrow}), so each product is q x exactly as with a
+     * shifted nibble.
+     */
+    private static FloatVector nibbleInPlace(IntVector quants, IntVector mask) {
+        return (FloatVector) quants.and(mask).convertShape(VectorOperators.I2F, F, 0);
     }
 
     /**
-     * For the 256-bit kernel: scales x's 16-float chunk k of every group by 16^-k (k < 7; powers of
+     * For the 256-bit kernel: scales x's 16-float chunk k of every group by 2^-8(k / 2) (powers of
      * two, so exact), after writing each half group's -8 sum(x) per lane into bias (8 floats a half
      * group): the (q - 8) offset becomes one add per half group instead of a subtract per nibble.
-     * Without AVX-512 a nibble costs shift, mask, subtract and convert; this leaves mask and convert.
+     * Without AVX-512 a nibble costs shift, mask, subtract and convert; this leaves mask and convert,
+     * and one shift per 8 nibbles.
      */
     static void prepareNarrow(float[] xp, int cols, float[] bias) {
         prepareNarrow(xp, 0, cols, bias, 0);
@@ -297,8 +301,8 @@ final class Q4_0X4MatVec {
                     bias[biasOff + (2 * g + h) * 8 + j] = -8 * s;
                 }
             }
-            for (int k = 0; k < 7; k++) {
-                float scale = Math.scalb(1f, -4 * k);
+            for (int k = 2; k < 8; k++) {
+                float scale = Math.scalb(1f, -8 * (k / 2));
                 for (int i = 0; i < 16; i++) xp[base + 16 * k + i] *= scale;
             }
         }
@@ -310,28 +314,36 @@ final class Q4_0X4MatVec {
      * half group's bias starts its sum. Both halves of a group per iteration, every offset a long
      * that is affine in the group index, so C2 hoists the bounds checks out of the loop (one half
      * group per iteration indexed by p >> 1 and p & 1 kept a check beside each of its 11 loads).
-     * Two FMA chains per half group; four, or two rows at once, went past C2's inlining cutoff.
+     * Nibbles 0, 2, 4, 6 are masked in place in the quants, 1, 3, 5, 7 in the quants shifted by 4:
+     * four masks, which stay in registers. Two FMA chains per half group; four, or two rows at
+     * once, went past C2's inlining cutoff.
      */
     private static float dot256(MemorySegment w, long off, MemorySegment xp, MemorySegment bias, int xOff, int cols) {
+        IntVector m0 = mask(0), m1 = mask(1), m2 = mask(2), m3 = mask(3);
         FloatVector a = FloatVector.zero(F);
         long xb = 4L * xOff, bb = 4L * (xOff / 8);
         for (int g = 0; g < cols / GROUP; g++) {
             long go = off + (long) GROUP_BYTES * g, xo = xb + 4L * GROUP * g, bo = bb + 64L * g;
             for (int h = 0; h < 2; h++) {
                 IntVector v = IntVector.fromMemorySegment(I, w, go + 32 * h, ByteOrder.LITTLE_ENDIAN);
+                IntVector u = v.lanewise(VectorOperators.LSHR, 4);
                 long xh = xo + 32 * h;
-                FloatVector t0 = nibbleInPlace(v, 0).fma(xAt(xp, xh), FloatVector.fromMemorySegment(F, bias, bo + 32 * h, ByteOrder.LITTLE_ENDIAN));
-                FloatVector t1 = nibbleInPlace(v, 1).mul(xAt(xp, xh + 64));
-                for (int k = 2; k < 6; k += 2) {
-                    t0 = nibbleInPlace(v, k).fma(xAt(xp, xh + 64 * k), t0);
-                    t1 = nibbleInPlace(v, k + 1).fma(xAt(xp, xh + 64 * (k + 1)), t1);
-                }
-                t0 = nibbleInPlace(v, 6).fma(xAt(xp, xh + 384), t0);
-                t1 = topNibble(v).fma(xAt(xp, xh + 448), t1);
+                FloatVector t0 = nibbleInPlace(v, m0).fma(xAt(xp, xh), FloatVector.fromMemorySegment(F, bias, bo + 32 * h, ByteOrder.LITTLE_ENDIAN));
+                FloatVector t1 = nibbleInPlace(u, m0).mul(xAt(xp, xh + 64));
+                t0 = nibbleInPlace(v, m1).fma(xAt(xp, xh + 128), t0);
+                t1 = nibbleInPlace(u, m1).fma(xAt(xp, xh + 192), t1);
+                t0 = nibbleInPlace(v, m2).fma(xAt(xp, xh + 256), t0);
+                t1 = nibbleInPlace(u, m2).fma(xAt(xp, xh + 320), t1);
+                t0 = nibbleInPlace(v, m3).fma(xAt(xp, xh + 384), t0);
+                t1 = nibbleInPlace(u, m3).fma(xAt(xp, xh + 448), t1);
                 a = t0.add(t1).fma(scales(w, go, h), a);
             }
         }
         return a.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static IntVector mask(int j) {
+        return IntVector.broadcast(I, BYTE_NIBBLE_MASKS[j]);
     }
 
     /** 16 floats of x from float offset xo (the few-token kernels: long offsets measured slower there). */
