@@ -130,19 +130,25 @@ final class Q4_KX4MatVec {
         return quants.lanewise(VectorOperators.LSHR, shift).selectFrom(table, table).reinterpretAsFloats();
     }
 
-    /** Half a group (two sub-blocks) per iteration, as {@link Q4_0X4MatVec}'s dot512. */
+    /**
+     * One group per iteration, its two halves (two sub-blocks each) in an inner loop, so that every
+     * offset is affine in the group index and C2 hoists the bounds checks: a loop over half groups
+     * indexed by p >> 1 and p & 1 kept a check beside its loads.
+     */
     private static float dot512(MemorySegment w, long off, float[] x, int xOff, int cols) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int p = 0; p < cols / 64; p++) {
-            long go = off + (long) GROUP_BYTES * (p >> 1);
-            int half = p & 1;
-            int xo = xOff + 64 * p;
-            IntVector v = IntVector.fromMemorySegment(I, w, go, ByteOrder.LITTLE_ENDIAN).lanewise(VectorOperators.LSHR, 16 * half);
-            IntVector t0 = table(w, go, 2 * half), t1 = table(w, go, 2 * half + 1);
-            a0 = lookup(v, 0, t0).fma(FloatVector.fromArray(F, x, xo), a0);
-            a1 = lookup(v, 4, t0).fma(FloatVector.fromArray(F, x, xo + 16), a1);
-            a2 = lookup(v, 8, t1).fma(FloatVector.fromArray(F, x, xo + 32), a2);
-            a3 = lookup(v, 12, t1).fma(FloatVector.fromArray(F, x, xo + 48), a3);
+        for (int g = 0; g < cols / GROUP; g++) {
+            long go = off + (long) GROUP_BYTES * g;
+            IntVector q = IntVector.fromMemorySegment(I, w, go, ByteOrder.LITTLE_ENDIAN);
+            for (int h = 0; h < 2; h++) {
+                int xo = xOff + GROUP * g + 64 * h;
+                IntVector v = q.lanewise(VectorOperators.LSHR, 16 * h);
+                IntVector t0 = table(w, go, 2 * h), t1 = table(w, go, 2 * h + 1);
+                a0 = lookup(v, 0, t0).fma(FloatVector.fromArray(F, x, xo), a0);
+                a1 = lookup(v, 4, t0).fma(FloatVector.fromArray(F, x, xo + 16), a1);
+                a2 = lookup(v, 8, t1).fma(FloatVector.fromArray(F, x, xo + 32), a2);
+                a3 = lookup(v, 12, t1).fma(FloatVector.fromArray(F, x, xo + 48), a3);
+            }
         }
         return a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
     }
