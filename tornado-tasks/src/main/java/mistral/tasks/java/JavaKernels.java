@@ -85,8 +85,8 @@ final class JavaKernels {
                     int nt = Math.min(4, n - t);
                     for (int r = 0; r < nr; r += 4) {
                         int mr = Math.min(4, nr - r);
-                        if (mr == 4 && nt == 4 && cols % Simd.F.length() == 0) {
-                            Gemm.tile4x4(rowsScratch, r * cols, x, (first + t) * cols, cols, out, t * w.rows() + r0 + r, w.rows());
+                        if (mr == 4 && cols % Simd.F.length() == 0) {
+                            Gemm.tile4x4(rowsScratch, r * cols, x, (first + t) * cols, cols, out, t * w.rows() + r0 + r, w.rows(), nt);
                         } else {
                             for (int i = 0; i < mr; i++) {
                                 for (int j = 0; j < nt; j++) {
