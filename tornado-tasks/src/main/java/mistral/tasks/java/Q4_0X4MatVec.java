@@ -53,21 +53,27 @@ final class Q4_0X4MatVec {
     }
 
     /**
-     * out[r] = row r . x for rows [start, end), one row at a time and, for rows wider than
+     * out[r] = row r . x for rows [start, end), two rows at a time and, for rows wider than
      * {@link mistral.tasks.kernels.Q4_0X4#COLUMN_BLOCK}, one column block at a time (x's block stays
-     * in L1 while the rows stream by). xp is x in the layout's order
+     * in L1 while the rows stream by). The two rows are r and r + half, half the range apart, so
+     * that each thread reads two streams from DRAM: one thread's single stream kept too few cache
+     * misses in flight (a C probe of the same loop: 10.3-11.8 GB/s on 2 threads, two distant rows
+     * per loop 13.9-14.4). An odd row count ends with the last row paired with itself, so every row
+     * goes through the same arithmetic. xp is x in the layout's order
      * ({@link mistral.tasks.kernels.Q4_0X4#permute}), 64-byte aligned: a 512-bit load of x that
      * straddles two cache lines made the whole matvec 2.3x slower, in the runs where a heap array
      * happened to land so. With 256-bit vectors xp is {@link #prepareNarrow prepared} and bias holds
      * its half groups' -8 terms.
      */
     static void matVec(MemorySegment w, int rows, int cols, int start, int end, MemorySegment xp, MemorySegment bias, float[] out) {
+        int half = (end - start + 1) / 2;
         for (int c = 0; c < cols; c += Q4_0X4.COLUMN_BLOCK) {
             int n = Math.min(Q4_0X4.COLUMN_BLOCK, cols - c);
             long rowBytes = TensorType.Q4_0_X4.bytesFor(n), block = Q4_0X4.groupOffset(rows, cols, 0, c / GROUP);
-            for (int r = start; r < end; r++) {
-                float d = Simd.WIDE ? dot512(w, block + r * rowBytes, xp, c, n) : dot256(w, block + r * rowBytes, xp, bias, c, n);
-                out[r] = c == 0 ? d : out[r] + d;
+            for (int a = start; a < start + half; a++) {
+                int b = a + half < end ? a + half : a;
+                if (Simd.WIDE) dot512Rows2(w, block + a * rowBytes, block + b * rowBytes, xp, c, n, out, a, b, c == 0);
+                else dot256Rows2(w, block + a * rowBytes, block + b * rowBytes, xp, bias, c, n, out, a, b, c == 0);
             }
         }
     }
@@ -255,6 +261,110 @@ final class Q4_0X4MatVec {
             a1 = t1.fma(d, a1);
         }
         return a0.add(a1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * {@link #dot512} for rows a and b (at offA and offB) in one loop, each with the same
+     * arithmetic as there; b == a stores once. Every Vector API call is written out here, scale
+     * spread included: calls to this class's helpers failed C2's inlining cutoff in a method this
+     * size (parse-time NodeCountInliningCutoff), and the loop then ran the Java fallback at 1.4
+     * GB/s, while the API's own @ForceInline methods are inlined late, under a larger limit.
+     */
+    private static void dot512Rows2(MemorySegment w, long offA, long offB, MemorySegment xp, int xOff, int cols,
+                                    float[] out, int a, int b, boolean first) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
+        long xb = 4L * xOff;
+        for (int g = 0; g < cols / GROUP; g++) {
+            long ga = offA + (long) GROUP_BYTES * g, gb = offB + (long) GROUP_BYTES * g, xo = xb + 4L * GROUP * g;
+            IntVector v = IntVector.fromMemorySegment(I, w, ga, ByteOrder.LITTLE_ENDIAN);
+            IntVector u = IntVector.fromMemorySegment(I, w, gb, ByteOrder.LITTLE_ENDIAN);
+            FloatVector x = FloatVector.fromMemorySegment(F, xp, xo, ByteOrder.LITTLE_ENDIAN);
+            FloatVector t0 = v.selectFrom(LO, HI).reinterpretAsFloats().mul(x);
+            FloatVector s0 = u.selectFrom(LO, HI).reinterpretAsFloats().mul(x);
+            x = FloatVector.fromMemorySegment(F, xp, xo + 64, ByteOrder.LITTLE_ENDIAN);
+            FloatVector t1 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(LO, HI).reinterpretAsFloats().mul(x);
+            FloatVector s1 = u.lanewise(VectorOperators.LSHR, 4).selectFrom(LO, HI).reinterpretAsFloats().mul(x);
+            for (int k = 2; k < 8; k += 2) {
+                x = FloatVector.fromMemorySegment(F, xp, xo + 64L * k, ByteOrder.LITTLE_ENDIAN);
+                t0 = v.lanewise(VectorOperators.LSHR, 4 * k).selectFrom(LO, HI).reinterpretAsFloats().fma(x, t0);
+                s0 = u.lanewise(VectorOperators.LSHR, 4 * k).selectFrom(LO, HI).reinterpretAsFloats().fma(x, s0);
+                x = FloatVector.fromMemorySegment(F, xp, xo + 64L * k + 64, ByteOrder.LITTLE_ENDIAN);
+                t1 = v.lanewise(VectorOperators.LSHR, 4 * k + 4).selectFrom(LO, HI).reinterpretAsFloats().fma(x, t1);
+                s1 = u.lanewise(VectorOperators.LSHR, 4 * k + 4).selectFrom(LO, HI).reinterpretAsFloats().fma(x, s1);
+            }
+            IntVector lastA = IntVector.fromMemorySegment(I, w, ga + SCALES + 16 - 64, ByteOrder.LITTLE_ENDIAN);
+            IntVector lastB = IntVector.fromMemorySegment(I, w, gb + SCALES + 16 - 64, ByteOrder.LITTLE_ENDIAN);
+            FloatVector da = SPREAD.selectFrom(lastA, lastA).reinterpretAsFloats(), db = SPREAD.selectFrom(lastB, lastB).reinterpretAsFloats();
+            a0 = t0.fma(da, a0);
+            a1 = t1.fma(da, a1);
+            b0 = s0.fma(db, b0);
+            b1 = s1.fma(db, b1);
+        }
+        store(out, a, a0.add(a1).reduceLanes(VectorOperators.ADD), first);
+        if (b != a) store(out, b, b0.add(b1).reduceLanes(VectorOperators.ADD), first);
+    }
+
+    /**
+     * Half groups per group, read from a field C2 does not fold: with the constant 2 C2 unrolled
+     * {@link #dot256Rows2}'s half-group loop, and both halves' values for two rows spilled (88
+     * stack moves a group, slower than one row at a time). Rolled, the loop keeps 13 bounds checks
+     * and no spills.
+     */
+    private static int halvesPerGroup = 2;
+
+    /**
+     * Rows a and b (at offA and offB) against x, as {@link #dot256} but one FMA chain per half group
+     * and row (two rows' two chains do not fit 16 ymm registers); b == a stores once. Helpers
+     * written out as in {@link #dot512Rows2}.
+     */
+    private static void dot256Rows2(MemorySegment w, long offA, long offB, MemorySegment xp, MemorySegment bias, int xOff, int cols,
+                                    float[] out, int a, int b, boolean first) {
+        IntVector m0 = IntVector.broadcast(I, BYTE_NIBBLE_MASKS[0]), m1 = IntVector.broadcast(I, BYTE_NIBBLE_MASKS[1]);
+        IntVector m2 = IntVector.broadcast(I, BYTE_NIBBLE_MASKS[2]), m3 = IntVector.broadcast(I, BYTE_NIBBLE_MASKS[3]);
+        FloatVector sumA = FloatVector.zero(F), sumB = sumA;
+        long xb = 4L * xOff, bb = 4L * (xOff / 8);
+        int halves = halvesPerGroup;
+        for (int g = 0; g < cols / GROUP; g++) {
+            long ga = offA + (long) GROUP_BYTES * g, gb = offB + (long) GROUP_BYTES * g, xo = xb + 4L * GROUP * g, bo = bb + 64L * g;
+            for (int h = 0; h < halves; h++) {
+                IntVector v = IntVector.fromMemorySegment(I, w, ga + 32 * h, ByteOrder.LITTLE_ENDIAN);
+                IntVector p = IntVector.fromMemorySegment(I, w, gb + 32 * h, ByteOrder.LITTLE_ENDIAN);
+                long xh = xo + 32 * h;
+                FloatVector bi = FloatVector.fromMemorySegment(F, bias, bo + 32 * h, ByteOrder.LITTLE_ENDIAN);
+                FloatVector x = FloatVector.fromMemorySegment(F, xp, xh, ByteOrder.LITTLE_ENDIAN);
+                FloatVector t = ((FloatVector) v.and(m0).convertShape(VectorOperators.I2F, F, 0)).fma(x, bi);
+                FloatVector s = ((FloatVector) p.and(m0).convertShape(VectorOperators.I2F, F, 0)).fma(x, bi);
+                x = FloatVector.fromMemorySegment(F, xp, xh + 128, ByteOrder.LITTLE_ENDIAN);
+                t = ((FloatVector) v.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
+                s = ((FloatVector) p.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
+                x = FloatVector.fromMemorySegment(F, xp, xh + 256, ByteOrder.LITTLE_ENDIAN);
+                t = ((FloatVector) v.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
+                s = ((FloatVector) p.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
+                x = FloatVector.fromMemorySegment(F, xp, xh + 384, ByteOrder.LITTLE_ENDIAN);
+                t = ((FloatVector) v.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
+                s = ((FloatVector) p.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
+                v = v.lanewise(VectorOperators.LSHR, 4);
+                p = p.lanewise(VectorOperators.LSHR, 4);
+                x = FloatVector.fromMemorySegment(F, xp, xh + 64, ByteOrder.LITTLE_ENDIAN);
+                t = ((FloatVector) v.and(m0).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
+                s = ((FloatVector) p.and(m0).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
+                x = FloatVector.fromMemorySegment(F, xp, xh + 192, ByteOrder.LITTLE_ENDIAN);
+                t = ((FloatVector) v.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
+                s = ((FloatVector) p.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
+                x = FloatVector.fromMemorySegment(F, xp, xh + 320, ByteOrder.LITTLE_ENDIAN);
+                t = ((FloatVector) v.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
+                s = ((FloatVector) p.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
+                x = FloatVector.fromMemorySegment(F, xp, xh + 448, ByteOrder.LITTLE_ENDIAN);
+                t = ((FloatVector) v.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
+                s = ((FloatVector) p.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
+                IntVector lastA = IntVector.fromMemorySegment(I, w, ga + SCALES + 8 * h + 8 - 32, ByteOrder.LITTLE_ENDIAN);
+                IntVector lastB = IntVector.fromMemorySegment(I, w, gb + SCALES + 8 * h + 8 - 32, ByteOrder.LITTLE_ENDIAN);
+                sumA = t.fma(SPREAD.selectFrom(lastA, lastA).reinterpretAsFloats(), sumA);
+                sumB = s.fma(SPREAD.selectFrom(lastB, lastB).reinterpretAsFloats(), sumB);
+            }
+        }
+        store(out, a, sumA.reduceLanes(VectorOperators.ADD), first);
+        if (b != a) store(out, b, sumB.reduceLanes(VectorOperators.ADD), first);
     }
 
     /** (q - 8) of nibble {@code shift / 4}, 8 lanes: mask, offset and convert (the prefill's dequantization). */
