@@ -48,14 +48,107 @@ final class Q4_KX4MatVec {
         return Simd.xOutgrowsL1(cols);
     }
 
-    /** out[r] = row r . x for rows [start, end), 512-bit vectors. */
+    /**
+     * out[r] = row r . x for rows [start, end), 512-bit vectors: two rows half the range apart per
+     * loop, for two DRAM streams per thread (as {@link Q4_0X4MatVec#matVec}); an odd count ends
+     * with the last row paired with itself.
+     */
     static void matVec(MemorySegment w, long rowBytes, int start, int end, float[] x, int xOff, int cols, float[] out) {
-        for (int r = start; r < end; r++) out[r] = dot512(w, r * rowBytes, x, xOff, cols);
+        int half = (end - start + 1) / 2;
+        for (int a = start; a < start + half; a++) {
+            int b = a + half < end ? a + half : a;
+            dot512Rows2(w, a * rowBytes, b * rowBytes, x, xOff, cols, out, a, b);
+        }
     }
 
-    /** out[r] = row r . x for rows [start, end), 256-bit vectors: xs and sums from {@link #prepareNarrow}. */
+    /**
+     * Rows a and b (at offA and offB) against x, 512-bit vectors, each x load shared. One group per
+     * iteration, its two halves (two sub-blocks each) in an inner loop, so that every offset is
+     * affine in the group index and C2 hoists the bounds checks (a loop over half groups indexed by
+     * p >> 1 and p & 1 kept a check beside its loads). Each sub-block's table is scale * q - min
+     * for q = 0..15, so a lookup yields the weights and each costs one FMA with x. b == a stores
+     * once. Every Vector API call is written out: calls to this class's helpers fail C2's parse-time
+     * inlining cutoff in a loop this size, and the loop then runs the Java fallback.
+     */
+    private static void dot512Rows2(MemorySegment w, long offA, long offB, float[] x, int xOff, int cols, float[] out, int a, int b) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        for (int g = 0; g < cols / GROUP; g++) {
+            long ga = offA + (long) GROUP_BYTES * g, gb = offB + (long) GROUP_BYTES * g;
+            IntVector qa = IntVector.fromMemorySegment(I, w, ga, ByteOrder.LITTLE_ENDIAN);
+            IntVector qb = IntVector.fromMemorySegment(I, w, gb, ByteOrder.LITTLE_ENDIAN);
+            for (int h = 0; h < 2; h++) {
+                int xo = xOff + GROUP * g + 64 * h;
+                IntVector va = qa.lanewise(VectorOperators.LSHR, 16 * h), vb = qb.lanewise(VectorOperators.LSHR, 16 * h);
+                IntVector ta0 = Q.fma(FloatVector.broadcast(F, w.get(FLOAT, ga + SCALES + 8L * h)), FloatVector.broadcast(F, -w.get(FLOAT, ga + MINS + 8L * h))).reinterpretAsInts();
+                IntVector ta1 = Q.fma(FloatVector.broadcast(F, w.get(FLOAT, ga + SCALES + 8L * h + 4)), FloatVector.broadcast(F, -w.get(FLOAT, ga + MINS + 8L * h + 4))).reinterpretAsInts();
+                IntVector tb0 = Q.fma(FloatVector.broadcast(F, w.get(FLOAT, gb + SCALES + 8L * h)), FloatVector.broadcast(F, -w.get(FLOAT, gb + MINS + 8L * h))).reinterpretAsInts();
+                IntVector tb1 = Q.fma(FloatVector.broadcast(F, w.get(FLOAT, gb + SCALES + 8L * h + 4)), FloatVector.broadcast(F, -w.get(FLOAT, gb + MINS + 8L * h + 4))).reinterpretAsInts();
+                FloatVector x0 = FloatVector.fromArray(F, x, xo), x1 = FloatVector.fromArray(F, x, xo + 16);
+                FloatVector x2 = FloatVector.fromArray(F, x, xo + 32), x3 = FloatVector.fromArray(F, x, xo + 48);
+                a0 = va.selectFrom(ta0, ta0).reinterpretAsFloats().fma(x0, a0);
+                b0 = vb.selectFrom(tb0, tb0).reinterpretAsFloats().fma(x0, b0);
+                a1 = va.lanewise(VectorOperators.LSHR, 4).selectFrom(ta0, ta0).reinterpretAsFloats().fma(x1, a1);
+                b1 = vb.lanewise(VectorOperators.LSHR, 4).selectFrom(tb0, tb0).reinterpretAsFloats().fma(x1, b1);
+                a2 = va.lanewise(VectorOperators.LSHR, 8).selectFrom(ta1, ta1).reinterpretAsFloats().fma(x2, a2);
+                b2 = vb.lanewise(VectorOperators.LSHR, 8).selectFrom(tb1, tb1).reinterpretAsFloats().fma(x2, b2);
+                a3 = va.lanewise(VectorOperators.LSHR, 12).selectFrom(ta1, ta1).reinterpretAsFloats().fma(x3, a3);
+                b3 = vb.lanewise(VectorOperators.LSHR, 12).selectFrom(tb1, tb1).reinterpretAsFloats().fma(x3, b3);
+            }
+        }
+        out[a] = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        if (b != a) out[b] = b0.add(b1).add(b2.add(b3)).reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * out[r] = row r . x for rows [start, end), 256-bit vectors: xs and sums from
+     * {@link #prepareNarrow}; two rows per loop as {@link #matVec}.
+     */
     static void matVecNarrow(MemorySegment w, long rowBytes, int start, int end, float[] xs, float[] sums, int cols, float[] out) {
-        for (int r = start; r < end; r++) out[r] = dot256(w, r * rowBytes, xs, sums, cols);
+        int half = (end - start + 1) / 2;
+        for (int a = start; a < start + half; a++) {
+            int b = a + half < end ? a + half : a;
+            dot256Rows2(w, a * rowBytes, b * rowBytes, xs, sums, cols, out, a, b);
+        }
+    }
+
+    /**
+     * Rows a and b (at offA and offB) against xs, 8 lanes, one sub-block per iteration, each x load
+     * shared: the group's first 32 bytes hold weights 0..7 and 16..23 of each sub-block, the second
+     * 8..15 and 24..31; sub-block k's are nibbles 2k and 2k + 1, masked in place (xs is scaled to
+     * match), the second brought down to the first's place by one shift. The mins come out as
+     * min x sum(x). Helpers written out as in {@link #dot512Rows2}.
+     */
+    private static void dot256Rows2(MemorySegment w, long offA, long offB, float[] xs, float[] sums, int cols, float[] out, int a, int b) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
+        float minsA = 0, minsB = 0;
+        for (int k = 0; k < cols / 32; k++) {
+            long ga = offA + (long) GROUP_BYTES * (k >> 2), gb = offB + (long) GROUP_BYTES * (k >> 2);
+            IntVector mask = IntVector.broadcast(I, 0xF << (8 * (k & 3)));
+            int xo = 32 * k;
+            IntVector va0 = IntVector.fromMemorySegment(I, w, ga, ByteOrder.LITTLE_ENDIAN), va1 = IntVector.fromMemorySegment(I, w, ga + 32, ByteOrder.LITTLE_ENDIAN);
+            IntVector vb0 = IntVector.fromMemorySegment(I, w, gb, ByteOrder.LITTLE_ENDIAN), vb1 = IntVector.fromMemorySegment(I, w, gb + 32, ByteOrder.LITTLE_ENDIAN);
+            FloatVector x0 = FloatVector.fromArray(F, xs, xo), x1 = FloatVector.fromArray(F, xs, xo + 16);
+            FloatVector ta0 = ((FloatVector) va0.and(mask).convertShape(VectorOperators.I2F, F, 0)).mul(x0);
+            FloatVector tb0 = ((FloatVector) vb0.and(mask).convertShape(VectorOperators.I2F, F, 0)).mul(x0);
+            FloatVector ta1 = ((FloatVector) va0.lanewise(VectorOperators.LSHR, 4).and(mask).convertShape(VectorOperators.I2F, F, 0)).mul(x1);
+            FloatVector tb1 = ((FloatVector) vb0.lanewise(VectorOperators.LSHR, 4).and(mask).convertShape(VectorOperators.I2F, F, 0)).mul(x1);
+            FloatVector x2 = FloatVector.fromArray(F, xs, xo + 8), x3 = FloatVector.fromArray(F, xs, xo + 24);
+            ta0 = ((FloatVector) va1.and(mask).convertShape(VectorOperators.I2F, F, 0)).fma(x2, ta0);
+            tb0 = ((FloatVector) vb1.and(mask).convertShape(VectorOperators.I2F, F, 0)).fma(x2, tb0);
+            ta1 = ((FloatVector) va1.lanewise(VectorOperators.LSHR, 4).and(mask).convertShape(VectorOperators.I2F, F, 0)).fma(x3, ta1);
+            tb1 = ((FloatVector) vb1.lanewise(VectorOperators.LSHR, 4).and(mask).convertShape(VectorOperators.I2F, F, 0)).fma(x3, tb1);
+            long sc = SCALES + 4L * (k & 3), mn = MINS + 4L * (k & 3);
+            FloatVector sa = FloatVector.broadcast(F, w.get(FLOAT, ga + sc)), sb = FloatVector.broadcast(F, w.get(FLOAT, gb + sc));
+            a0 = ta0.fma(sa, a0);
+            a1 = ta1.fma(sa, a1);
+            b0 = tb0.fma(sb, b0);
+            b1 = tb1.fma(sb, b1);
+            float sum = sums[k];
+            minsA += w.get(FLOAT, ga + mn) * sum;
+            minsB += w.get(FLOAT, gb + mn) * sum;
+        }
+        out[a] = a0.add(a1).reduceLanes(VectorOperators.ADD) - minsA;
+        if (b != a) out[b] = b0.add(b1).reduceLanes(VectorOperators.ADD) - minsB;
     }
 
     /**
@@ -119,74 +212,14 @@ final class Q4_KX4MatVec {
         return lookup(v, 4, QTABLE).fma(hi, lookup(v, 0, QTABLE).mul(lo)).fma(FloatVector.broadcast(F, w.get(FLOAT, scale)), acc);
     }
 
-    /** The weights of sub-block b of the group at g for q = 0..15, as the int lanes of a lookup table. */
-    private static IntVector table(MemorySegment w, long g, int b) {
-        return Q.fma(FloatVector.broadcast(F, w.get(FLOAT, g + SCALES + 4L * b)), FloatVector.broadcast(F, -w.get(FLOAT, g + MINS + 4L * b)))
-                .reinterpretAsInts();
-    }
-
     /** Weights of nibble {@code shift / 4} of every lane, looked up in the sub-block's table. */
     private static FloatVector lookup(IntVector quants, int shift, IntVector table) {
         return quants.lanewise(VectorOperators.LSHR, shift).selectFrom(table, table).reinterpretAsFloats();
     }
 
-    /**
-     * One group per iteration, its two halves (two sub-blocks each) in an inner loop, so that every
-     * offset is affine in the group index and C2 hoists the bounds checks: a loop over half groups
-     * indexed by p >> 1 and p & 1 kept a check beside its loads.
-     */
-    private static float dot512(MemorySegment w, long off, float[] x, int xOff, int cols) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int g = 0; g < cols / GROUP; g++) {
-            long go = off + (long) GROUP_BYTES * g;
-            IntVector q = IntVector.fromMemorySegment(I, w, go, ByteOrder.LITTLE_ENDIAN);
-            for (int h = 0; h < 2; h++) {
-                int xo = xOff + GROUP * g + 64 * h;
-                IntVector v = q.lanewise(VectorOperators.LSHR, 16 * h);
-                IntVector t0 = table(w, go, 2 * h), t1 = table(w, go, 2 * h + 1);
-                a0 = lookup(v, 0, t0).fma(FloatVector.fromArray(F, x, xo), a0);
-                a1 = lookup(v, 4, t0).fma(FloatVector.fromArray(F, x, xo + 16), a1);
-                a2 = lookup(v, 8, t1).fma(FloatVector.fromArray(F, x, xo + 32), a2);
-                a3 = lookup(v, 12, t1).fma(FloatVector.fromArray(F, x, xo + 48), a3);
-            }
-        }
-        return a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
-    }
-
     /** scale * q - min of nibble {@code shift / 4}, 8 lanes: mask, convert, one FMA (the prefill's dequantization). */
     private static FloatVector weights256(IntVector quants, int shift, FloatVector scale, FloatVector negMin) {
         return ((FloatVector) quants.lanewise(VectorOperators.LSHR, shift).and(0xF).convertShape(VectorOperators.I2F, F, 0)).fma(scale, negMin);
-    }
-
-    /** The lanes' nibble at {@code mask} in place, as floats. */
-    private static FloatVector masked(IntVector quants, int mask) {
-        return (FloatVector) quants.and(mask).convertShape(VectorOperators.I2F, F, 0);
-    }
-
-    /**
-     * 8 lanes, one sub-block per iteration: the group's first 32 bytes (v0) hold weights 0..7 and
-     * 16..23 of each sub-block, the second (v1) 8..15 and 24..31; sub-block b's are nibbles 2b and
-     * 2b + 1, the second brought down to the first's place by one shift.
-     */
-    private static float dot256(MemorySegment w, long off, float[] xs, float[] sums, int cols) {
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
-        float mins = 0;
-        for (int b = 0; b < cols / 32; b++) {
-            long go = off + (long) GROUP_BYTES * (b >> 2);
-            int mask = 0xF << (8 * (b & 3));
-            int xo = 32 * b;
-            IntVector v0 = IntVector.fromMemorySegment(I, w, go, ByteOrder.LITTLE_ENDIAN);
-            IntVector v1 = IntVector.fromMemorySegment(I, w, go + 32, ByteOrder.LITTLE_ENDIAN);
-            FloatVector t0 = masked(v0, mask).mul(FloatVector.fromArray(F, xs, xo));
-            FloatVector t1 = masked(v0.lanewise(VectorOperators.LSHR, 4), mask).mul(FloatVector.fromArray(F, xs, xo + 16));
-            t0 = masked(v1, mask).fma(FloatVector.fromArray(F, xs, xo + 8), t0);
-            t1 = masked(v1.lanewise(VectorOperators.LSHR, 4), mask).fma(FloatVector.fromArray(F, xs, xo + 24), t1);
-            FloatVector scale = FloatVector.broadcast(F, w.get(FLOAT, go + SCALES + 4L * (b & 3)));
-            a0 = t0.fma(scale, a0);
-            a1 = t1.fma(scale, a1);
-            mins += w.get(FLOAT, go + MINS + 4L * (b & 3)) * sums[b];
-        }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD) - mins;
     }
 
     /** Dequantizes a row into dst (for the prefill matmul, which reuses it for every token). */
