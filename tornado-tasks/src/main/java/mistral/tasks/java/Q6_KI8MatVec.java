@@ -24,9 +24,53 @@ final class Q6_KI8MatVec {
         return Simd.xOutgrowsL1(cols);
     }
 
-    /** out[r] = row r . x for rows [start, end). */
+    /**
+     * out[r] = row r . x for rows [start, end): two rows half the range apart per loop, for two
+     * DRAM streams per thread (as {@link Q4_0X4MatVec#matVec}); an odd count ends with the last
+     * row paired with itself.
+     */
     static void matVec(MemorySegment w, long rowBytes, int start, int end, float[] x, int xOff, int cols, float[] out) {
-        for (int r = start; r < end; r++) out[r] = dot(w, r * rowBytes, x, xOff, cols);
+        int half = (end - start + 1) / 2;
+        for (int a = start; a < start + half; a++) {
+            int b = a + half < end ? a + half : a;
+            dotRows2(w, a * rowBytes, b * rowBytes, x, xOff, cols, out, a, b);
+        }
+    }
+
+    /**
+     * Rows a and b (at offA and offB) against x, each x load shared: 32 weights (two scales) per
+     * iteration into two accumulators a row (one FMA chain per 16 weights measured twice as slow);
+     * b == a stores once. Every Vector API call is written out: a call to a helper of this class
+     * fails C2's parse-time inlining cutoff in a loop this size.
+     */
+    private static void dotRows2(MemorySegment w, long offA, long offB, float[] x, int xOff, int cols, float[] out, int a, int b) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
+        int L = F.length();
+        for (int t = 0; t < cols / 32; t++) {
+            long blkA = offA + (long) BLOCK_BYTES * (t >> 3), blkB = offB + (long) BLOCK_BYTES * (t >> 3);
+            int k = 2 * (t & 7);
+            long qa = blkA + 16L * k, qb = blkB + 16L * k;
+            int xo = xOff + 32 * t;
+            FloatVector x0 = FloatVector.fromArray(F, x, xo), x1 = FloatVector.fromArray(F, x, xo + 16);
+            FloatVector sa0 = x0.mul((FloatVector) ByteVector.fromMemorySegment(B, w, qa, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0));
+            FloatVector sb0 = x0.mul((FloatVector) ByteVector.fromMemorySegment(B, w, qb, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0));
+            FloatVector sa1 = x1.mul((FloatVector) ByteVector.fromMemorySegment(B, w, qa + 16, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0));
+            FloatVector sb1 = x1.mul((FloatVector) ByteVector.fromMemorySegment(B, w, qb + 16, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0));
+            if (L == 8) {
+                FloatVector x2 = FloatVector.fromArray(F, x, xo + 8), x3 = FloatVector.fromArray(F, x, xo + 24);
+                sa0 = sa0.add(x2.mul((FloatVector) ByteVector.fromMemorySegment(B, w, qa + 8, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)));
+                sb0 = sb0.add(x2.mul((FloatVector) ByteVector.fromMemorySegment(B, w, qb + 8, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)));
+                sa1 = sa1.add(x3.mul((FloatVector) ByteVector.fromMemorySegment(B, w, qa + 24, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)));
+                sb1 = sb1.add(x3.mul((FloatVector) ByteVector.fromMemorySegment(B, w, qb + 24, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)));
+            }
+            long sc = SCALES + 4L * k;
+            a0 = sa0.fma(FloatVector.broadcast(F, w.get(DequantLayouts.FLOAT, blkA + sc)), a0);
+            a1 = sa1.fma(FloatVector.broadcast(F, w.get(DequantLayouts.FLOAT, blkA + sc + 4)), a1);
+            b0 = sb0.fma(FloatVector.broadcast(F, w.get(DequantLayouts.FLOAT, blkB + sc)), b0);
+            b1 = sb1.fma(FloatVector.broadcast(F, w.get(DequantLayouts.FLOAT, blkB + sc + 4)), b1);
+        }
+        out[a] = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        if (b != a) out[b] = b0.add(b1).reduceLanes(VectorOperators.ADD);
     }
 
     /** As {@link #matVec}, four rows per x load (512-bit vectors only); the last rows of a range one at a time. */
@@ -58,27 +102,6 @@ final class Q6_KI8MatVec {
 
     private static FloatVector row16(MemorySegment w, long q, long scale, FloatVector x, FloatVector acc) {
         return weights(w, q).mul(x).fma(FloatVector.broadcast(F, w.get(DequantLayouts.FLOAT, scale)), acc);
-    }
-
-    /** 32 weights (two scales) per iteration into two accumulators: one FMA chain per 16 weights measured twice as slow. */
-    private static float dot(MemorySegment w, long off, float[] x, int xOff, int cols) {
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
-        int L = F.length();
-        for (int t = 0; t < cols / 32; t++) {
-            long blk = off + (long) BLOCK_BYTES * (t >> 3);
-            int k = 2 * (t & 7); // the first of the two 16-weight scale groups
-            long q = blk + 16L * k;
-            int xo = xOff + 32 * t;
-            FloatVector s0 = FloatVector.fromArray(F, x, xo).mul(weights(w, q));
-            FloatVector s1 = FloatVector.fromArray(F, x, xo + 16).mul(weights(w, q + 16));
-            if (L == 8) {
-                s0 = s0.add(FloatVector.fromArray(F, x, xo + 8).mul(weights(w, q + 8)));
-                s1 = s1.add(FloatVector.fromArray(F, x, xo + 24).mul(weights(w, q + 24)));
-            }
-            a0 = s0.fma(FloatVector.broadcast(F, w.get(DequantLayouts.FLOAT, blk + SCALES + 4L * k)), a0);
-            a1 = s1.fma(FloatVector.broadcast(F, w.get(DequantLayouts.FLOAT, blk + SCALES + 4L * k + 4)), a1);
-        }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD);
     }
 
     /** L signed bytes as floats. */
