@@ -76,11 +76,22 @@ final class JavaKernels {
         int cols = w.cols();
         long rowBytes = w.rowBytes();
         int blocks = (w.rows() + ROW_BLOCK - 1) / ROW_BLOCK;
+        boolean tokensInLanes = !Simd.WIDE && n >= Gemm.LANE_TOKENS;
+        float[] xt = tokensInLanes ? Gemm.tokensInLanes(x, first, n, cols) : null;
         parallel.range(blocks, 1, (start, end) -> {
             float[] rowsScratch = scratch(ROW_BLOCK * cols);
             for (int b = start; b < end; b++) {
                 int r0 = b * ROW_BLOCK, nr = Math.min(ROW_BLOCK, w.rows() - r0);
                 for (int r = 0; r < nr; r++) FastDequant.row(w.type(), w.data(), (r0 + r) * rowBytes, cols, rowsScratch, r * cols);
+                if (tokensInLanes) {
+                    for (int t = 0; t < n; t += Gemm.LANE_TOKENS) {
+                        for (int r = 0; r < nr; r += 4) {
+                            Gemm.tile4x16(rowsScratch, r * cols, Math.min(4, nr - r), xt, t * cols, cols, out, t * w.rows() + r0 + r,
+                                    w.rows(), Math.min(Gemm.LANE_TOKENS, n - t));
+                        }
+                    }
+                    continue;
+                }
                 for (int t = 0; t < n; t += 4) {
                     int nt = Math.min(4, n - t);
                     for (int r = 0; r < nr; r += 4) {

@@ -47,7 +47,8 @@ class JavaKernelsTest {
         // odd row count, a tail for the vector loop in float types; Q4_0_X4 takes whole 128-groups, K-quants 256
         int rows = 67, cols = type == TensorType.Q4_0_X4 ? 640 : type.isKQuant() || type == TensorType.Q4_K_X4 || type == TensorType.Q5_K_X4 || type == TensorType.Q6_K_I8 ? 768 : 544;
         WeightTensor w = RandomWeights.tensor("w", type, rows, cols, 1);
-        for (int n : new int[] {1, 2, 3, 4, 5, 8, 9}) { // a batched decode's few tokens (whole and partial groups of 4 and 2), and a GEMM's
+        // a batched decode's few tokens (whole and partial groups of 4 and 2), a GEMM's, and 256 bits' tokens-in-lanes GEMM (16 and 16 + 5)
+        for (int n : new int[] {1, 2, 3, 4, 5, 8, 9, 16, 21}) {
             float[] x = RandomWeights.floats(new Random(2), n * cols, 1f);
             float[] expected = new float[n * rows], actual = new float[n * rows];
             ReferenceKernels.matMul(w, x, expected, Rows.ALL, new Step(0, n));
