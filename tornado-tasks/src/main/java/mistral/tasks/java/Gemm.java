@@ -48,17 +48,21 @@ final class Gemm {
     /** Tokens per {@link #tile4x16}, and the fewest for which a 256-bit GEMM takes it. */
     static final int LANE_TOKENS = 16;
 
+    /** Floats {@link #tokensInLanes} writes for n tokens of cols columns. */
+    static int lanesSize(int n, int cols) {
+        return (n + LANE_TOKENS - 1) / LANE_TOKENS * LANE_TOKENS * cols;
+    }
+
     /**
      * x with 16 tokens in the lanes: xt[16 cols g + 16 k + j] = x[(first + 16 g + j) cols + k] for
-     * token 16 g + j below n, 0 past n (the last group's empty lanes).
+     * token 16 g + j below n, 0 past n (the last group's empty lanes). xt holds {@link #lanesSize}.
      */
-    static float[] tokensInLanes(float[] x, int first, int n, int cols) {
-        float[] xt = new float[(n + LANE_TOKENS - 1) / LANE_TOKENS * LANE_TOKENS * cols];
-        for (int t = 0; t < n; t++) {
+    static void tokensInLanes(float[] x, int first, int n, int cols, float[] xt) {
+        int groups = (n + LANE_TOKENS - 1) / LANE_TOKENS;
+        for (int t = 0; t < groups * LANE_TOKENS; t++) {
             int base = t / LANE_TOKENS * LANE_TOKENS * cols + t % LANE_TOKENS, src = (first + t) * cols;
-            for (int k = 0; k < cols; k++) xt[base + LANE_TOKENS * k] = x[src + k];
+            for (int k = 0; k < cols; k++) xt[base + LANE_TOKENS * k] = t < n ? x[src + k] : 0f;
         }
-        return xt;
     }
 
     /**

@@ -30,6 +30,8 @@ final class JavaKernels {
     private float[] biasArray = new float[0];
     /** x scaled for the 256-bit Q4_K_X4 kernel ({@link Q4_KX4MatVec#prepareNarrow}). */
     private float[] narrowX = new float[0];
+    /** A 256-bit prefill chunk's x with the tokens in the lanes ({@link Gemm#tokensInLanes}). */
+    private float[] laneTokens = new float[0];
     private float[] permutedArray = new float[0], permutedRows = new float[0], lastRows = new float[0];
     private final GroupedAttention attention = new GroupedAttention();
 
@@ -77,7 +79,9 @@ final class JavaKernels {
         long rowBytes = w.rowBytes();
         int blocks = (w.rows() + ROW_BLOCK - 1) / ROW_BLOCK;
         boolean tokensInLanes = !Simd.WIDE && n >= Gemm.LANE_TOKENS;
-        float[] xt = tokensInLanes ? Gemm.tokensInLanes(x, first, n, cols) : null;
+        if (tokensInLanes && laneTokens.length < Gemm.lanesSize(n, cols)) laneTokens = new float[Gemm.lanesSize(n, cols)];
+        float[] xt = laneTokens;
+        if (tokensInLanes) Gemm.tokensInLanes(x, first, n, cols, xt);
         parallel.range(blocks, 1, (start, end) -> {
             float[] rowsScratch = scratch(ROW_BLOCK * cols);
             for (int b = start; b < end; b++) {
