@@ -72,9 +72,11 @@ final class Gemm {
      * registers hold them with no spill, and the sums need no horizontal reduction). The 4 x 4
      * tile keeps 7 of its 16 accumulators on the stack with 16 ymm registers. The 7B Q4_0's
      * 128-token prefill with -XX:UseAVX=2, alternating: 6.20 and 6.39 against 4.96 and 4.66 tok/s.
-     * With fewer than 4 rows the last is computed again in the empty ones and not stored.
+     * With fewer than 4 rows the last is computed again in the empty ones and not stored. sums is
+     * scratch of {@code 4 * LANE_TOKENS} floats.
      */
-    static void tile4x16(float[] w, int wOff, int rows, float[] xt, int xtOff, int cols, float[] out, int outOff, int outStride, int tokens) {
+    static void tile4x16(float[] w, int wOff, int rows, float[] xt, int xtOff, int cols, float[] out, int outOff, int outStride, int tokens,
+                         float[] sums) {
         int w1 = wOff + Math.min(1, rows - 1) * cols, w2 = wOff + Math.min(2, rows - 1) * cols, w3 = wOff + Math.min(3, rows - 1) * cols;
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         for (int k = 0; k < cols; k++) {
@@ -93,8 +95,8 @@ final class Gemm {
             c30 = x0.fma(b, c30);
             c31 = x1.fma(b, c31);
         }
-        // through an array: vectors kept in a Vector[] made C2 box them and run the whole method in the fallback
-        float[] sums = new float[4 * LANE_TOKENS];
+        // through an array (sums, 4 x 16 floats, the caller's): vectors kept in a Vector[] made C2 box
+        // them and run the whole method in the fallback
         c00.intoArray(sums, 0);
         c01.intoArray(sums, 8);
         c10.intoArray(sums, 16);

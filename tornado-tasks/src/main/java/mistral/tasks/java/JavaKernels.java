@@ -83,7 +83,7 @@ final class JavaKernels {
         float[] xt = laneTokens;
         if (tokensInLanes) Gemm.tokensInLanes(x, first, n, cols, xt);
         parallel.range(blocks, 1, (start, end) -> {
-            float[] rowsScratch = scratch(ROW_BLOCK * cols);
+            float[] rowsScratch = scratch(ROW_BLOCK * cols), tileSums = tokensInLanes ? new float[4 * Gemm.LANE_TOKENS] : null;
             for (int b = start; b < end; b++) {
                 int r0 = b * ROW_BLOCK, nr = Math.min(ROW_BLOCK, w.rows() - r0);
                 for (int r = 0; r < nr; r++) FastDequant.row(w.type(), w.data(), (r0 + r) * rowBytes, cols, rowsScratch, r * cols);
@@ -91,7 +91,7 @@ final class JavaKernels {
                     for (int t = 0; t < n; t += Gemm.LANE_TOKENS) {
                         for (int r = 0; r < nr; r += 4) {
                             Gemm.tile4x16(rowsScratch, r * cols, Math.min(4, nr - r), xt, t * cols, cols, out, t * w.rows() + r0 + r,
-                                    w.rows(), Math.min(Gemm.LANE_TOKENS, n - t));
+                                    w.rows(), Math.min(Gemm.LANE_TOKENS, n - t), tileSums);
                         }
                     }
                     continue;

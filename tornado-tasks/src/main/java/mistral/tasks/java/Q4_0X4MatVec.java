@@ -55,23 +55,20 @@ final class Q4_0X4MatVec {
     /**
      * out[r] = row r . x for rows [start, end), two rows at a time and, for rows wider than
      * {@link mistral.tasks.kernels.Q4_0X4#COLUMN_BLOCK}, one column block at a time (x's block stays
-     * in L1 while the rows stream by). The two rows are r and r + half, half the range apart, so
-     * that each thread reads two streams from DRAM: one thread's single stream kept too few cache
-     * misses in flight (a C probe of the same loop: 10.3-11.8 GB/s on 2 threads, two distant rows
-     * per loop 13.9-14.4). An odd row count ends with the last row paired with itself, so every row
-     * goes through the same arithmetic. xp is x in the layout's order
+     * in L1 while the rows stream by). The rows go in {@link RowPairs} (a C probe of the same loop:
+     * 10.3-11.8 GB/s on 2 threads, two distant rows per loop 13.9-14.4). xp is x in the layout's order
      * ({@link mistral.tasks.kernels.Q4_0X4#permute}), 64-byte aligned: a 512-bit load of x that
      * straddles two cache lines made the whole matvec 2.3x slower, in the runs where a heap array
      * happened to land so. With 256-bit vectors xp is {@link #prepareNarrow prepared} and bias holds
      * its half groups' -8 terms.
      */
     static void matVec(MemorySegment w, int rows, int cols, int start, int end, MemorySegment xp, MemorySegment bias, float[] out) {
-        int half = (end - start + 1) / 2;
+        int half = RowPairs.half(start, end);
         for (int c = 0; c < cols; c += Q4_0X4.COLUMN_BLOCK) {
             int n = Math.min(Q4_0X4.COLUMN_BLOCK, cols - c);
             long rowBytes = TensorType.Q4_0_X4.bytesFor(n), block = Q4_0X4.groupOffset(rows, cols, 0, c / GROUP);
             for (int a = start; a < start + half; a++) {
-                int b = a + half < end ? a + half : a;
+                int b = RowPairs.partner(a, half, end);
                 if (Simd.WIDE) dot512Rows2(w, block + a * rowBytes, block + b * rowBytes, xp, c, n, out, a, b, c == 0);
                 else dot256Rows2(w, block + a * rowBytes, block + b * rowBytes, xp, bias, c, n, out, a, b, c == 0);
             }
@@ -315,7 +312,8 @@ final class Q4_0X4MatVec {
     /**
      * Rows a and b (at offA and offB) against x, as {@link #dot256} but one FMA chain per half group
      * and row (two rows' two chains do not fit 16 ymm registers); b == a stores once. Helpers
-     * written out as in {@link #dot512Rows2}.
+     * written out as in {@link #dot512Rows2}, and the two nibble halves too: as a 2-trip inner loop
+     * one harness run in eight ran at 3.5 GB/s.
      */
     private static void dot256Rows2(MemorySegment w, long offA, long offB, MemorySegment xp, MemorySegment bias, int xOff, int cols,
                                     float[] out, int a, int b, boolean first) {

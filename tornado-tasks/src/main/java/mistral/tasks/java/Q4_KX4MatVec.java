@@ -49,14 +49,12 @@ final class Q4_KX4MatVec {
     }
 
     /**
-     * out[r] = row r . x for rows [start, end), 512-bit vectors: two rows half the range apart per
-     * loop, for two DRAM streams per thread (as {@link Q4_0X4MatVec#matVec}); an odd count ends
-     * with the last row paired with itself.
+     * out[r] = row r . x for rows [start, end), 512-bit vectors, two rows per loop ({@link RowPairs}).
      */
     static void matVec(MemorySegment w, long rowBytes, int start, int end, float[] x, int xOff, int cols, float[] out) {
-        int half = (end - start + 1) / 2;
+        int half = RowPairs.half(start, end);
         for (int a = start; a < start + half; a++) {
-            int b = a + half < end ? a + half : a;
+            int b = RowPairs.partner(a, half, end);
             dot512Rows2(w, a * rowBytes, b * rowBytes, x, xOff, cols, out, a, b);
         }
     }
@@ -104,9 +102,9 @@ final class Q4_KX4MatVec {
      * {@link #prepareNarrow}; two rows per loop as {@link #matVec}.
      */
     static void matVecNarrow(MemorySegment w, long rowBytes, int start, int end, float[] xs, float[] sums, int cols, float[] out) {
-        int half = (end - start + 1) / 2;
+        int half = RowPairs.half(start, end);
         for (int a = start; a < start + half; a++) {
-            int b = a + half < end ? a + half : a;
+            int b = RowPairs.partner(a, half, end);
             dot256Rows2(w, a * rowBytes, b * rowBytes, xs, sums, cols, out, a, b);
         }
     }

@@ -24,15 +24,11 @@ final class Q6_KI8MatVec {
         return Simd.xOutgrowsL1(cols);
     }
 
-    /**
-     * out[r] = row r . x for rows [start, end): two rows half the range apart per loop, for two
-     * DRAM streams per thread (as {@link Q4_0X4MatVec#matVec}); an odd count ends with the last
-     * row paired with itself.
-     */
+    /** out[r] = row r . x for rows [start, end), two rows per loop ({@link RowPairs}). */
     static void matVec(MemorySegment w, long rowBytes, int start, int end, float[] x, int xOff, int cols, float[] out) {
-        int half = (end - start + 1) / 2;
+        int half = RowPairs.half(start, end);
         for (int a = start; a < start + half; a++) {
-            int b = a + half < end ? a + half : a;
+            int b = RowPairs.partner(a, half, end);
             dotRows2(w, a * rowBytes, b * rowBytes, x, xOff, cols, out, a, b);
         }
     }
