@@ -25,11 +25,12 @@ final class JavaKernels {
     private final ThreadLocal<float[]> rowScratch = ThreadLocal.withInitial(() -> new float[0]);
     /** Block sums of the activation for the decode kernels that need them; matmuls run one at a time, so one array serves. */
     private float[] blockSums = new float[0];
-    /** x in {@link Q4_0X4}'s lane order, in a 64-byte aligned segment, and the array it is gathered in. */
-    private MemorySegment permuted = MemorySegment.NULL, narrowBias = MemorySegment.NULL;
-    private float[] biasArray = new float[0];
-    /** x scaled for the 256-bit Q4_K_X4 kernel ({@link Q4_KX4MatVec#prepareNarrow}). */
-    private float[] narrowX = new float[0];
+    /**
+     * x in {@link Q4_0X4}'s lane order, in a 64-byte aligned segment, and the array it is gathered
+     * in; its per-lane sums ({@link Q4_0X4MatVec#laneSums}) likewise.
+     */
+    private MemorySegment permuted = MemorySegment.NULL, laneTerms = MemorySegment.NULL;
+    private float[] laneTermsArray = new float[0];
     /** A 256-bit prefill chunk's x with the tokens in the lanes ({@link Gemm#tokensInLanes}). */
     private float[] laneTokens = new float[0];
     private float[] permutedArray = new float[0], permutedRows = new float[0], lastRows = new float[0];
@@ -146,23 +147,13 @@ final class JavaKernels {
                 });
             }
             case Q4_0_X4 -> {
-                MemorySegment xp = permuted(x, xOff, 1, cols);
-                MemorySegment bias = Simd.WIDE ? MemorySegment.NULL : narrowBias;
+                MemorySegment xp = permuted(x, xOff, 1, cols, TensorType.Q4_0_X4);
+                MemorySegment bias = Simd.WIDE ? MemorySegment.NULL : laneTerms;
                 parallel.range(w.rows(), 16, (start, end) -> Q4_0X4MatVec.matVec(m, w.rows(), cols, start, end, xp, bias, out));
             }
             case Q4_K_X4 -> {
-                if (quads) {
-                    float[] sums = xBlockSums(x, xOff, cols);
-                    parallel.range(w.rows(), 16, (start, end) -> Q4_KX4MatVec.matVecRowQuads(m, rowBytes, start, end, x, xOff, sums, cols, out));
-                } else if (Simd.WIDE) {
-                    parallel.range(w.rows(), 16, (start, end) -> Q4_KX4MatVec.matVec(m, rowBytes, start, end, x, xOff, cols, out));
-                } else {
-                    if (narrowX.length < cols) narrowX = new float[cols];
-                    if (blockSums.length < cols / 32) blockSums = new float[cols / 32];
-                    float[] xs = narrowX, sums = blockSums;
-                    Q4_KX4MatVec.prepareNarrow(x, xOff, cols, xs, sums);
-                    parallel.range(w.rows(), 16, (start, end) -> Q4_KX4MatVec.matVecNarrow(m, rowBytes, start, end, xs, sums, cols, out));
-                }
+                MemorySegment xp = permuted(x, xOff, 1, cols, TensorType.Q4_K_X4), negSums = laneTerms;
+                parallel.range(w.rows(), 16, (start, end) -> Q4_KX4MatVec.matVec(m, w.rows(), cols, start, end, xp, negSums, out));
             }
             case Q5_K_X4 -> parallel.range(w.rows(), 16, (start, end) -> Q5_KX4MatVec.matVec(m, rowBytes, start, end, x, xOff, cols, out));
             case Q6_K_I8 -> {
@@ -208,7 +199,7 @@ final class JavaKernels {
             }
             return;
         }
-        MemorySegment m = w.data(), xp = permuted(x, first * cols, n, cols), bias = Simd.WIDE ? MemorySegment.NULL : narrowBias;
+        MemorySegment m = w.data(), xp = permuted(x, first * cols, n, cols, TensorType.Q4_0_X4), bias = Simd.WIDE ? MemorySegment.NULL : laneTerms;
         parallel.range(rows, 16, (start, end) -> Q4_0X4MatVec.matVecTokens(m, rows, cols, start, end, xp, bias, n, out));
     }
 
@@ -223,23 +214,26 @@ final class JavaKernels {
     /**
      * n tokens of x from float xOff, each in {@link Q4_0X4}'s lane order, side by side, 64-byte
      * aligned (a heap array's alignment is whatever the allocation gave: 512-bit loads straddling
-     * cache lines halved the matvec's speed in the runs where it landed so); with 256-bit vectors
-     * each token {@link Q4_0X4MatVec#prepareNarrow prepared}, its bias terms in narrowBias.
-     * Matmuls run one at a time, so one segment serves.
+     * cache lines halved the matvec's speed in the runs where it landed so), for a layout in that
+     * order: for Q4_0_X4 with 256-bit vectors each token {@link Q4_0X4MatVec#prepareNarrow prepared},
+     * its bias terms in laneTerms; for Q4_K_X4 its -sum(x) per lane there, and with 256-bit vectors
+     * x scaled for the nibbles masked in place. Matmuls run one at a time, so one segment serves.
      */
-    private MemorySegment permuted(float[] x, int xOff, int n, int cols) {
+    private MemorySegment permuted(float[] x, int xOff, int n, int cols, TensorType layout) {
         int floats = n * cols;
         if (permutedArray.length < floats) {
             permutedArray = new float[floats];
             permuted = Arena.ofAuto().allocate(4L * floats, 64);
-            biasArray = new float[floats / 8];
-            narrowBias = Arena.ofAuto().allocate(4L * (floats / 8), 64);
+            laneTermsArray = new float[floats / 8];
+            laneTerms = Arena.ofAuto().allocate(4L * (floats / 8), 64);
         }
+        boolean terms = layout == TensorType.Q4_K_X4 || !Simd.WIDE;
         for (int t = 0; t < n; t++) {
             Q4_0X4.permute(x, xOff + t * cols, cols, permutedArray, t * cols);
-            if (!Simd.WIDE) Q4_0X4MatVec.prepareNarrow(permutedArray, t * cols, cols, biasArray, t * cols / 8);
+            if (terms) Q4_0X4MatVec.laneSums(permutedArray, t * cols, cols, layout == TensorType.Q4_K_X4 ? -1 : -8, laneTermsArray, t * cols / 8);
+            if (!Simd.WIDE) Q4_0X4MatVec.scaleForNibblesInPlace(permutedArray, t * cols, cols);
         }
-        if (!Simd.WIDE) MemorySegment.copy(biasArray, 0, narrowBias, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, floats / 8);
+        if (terms) MemorySegment.copy(laneTermsArray, 0, laneTerms, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, floats / 8);
         MemorySegment.copy(permutedArray, 0, permuted, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, floats);
         return permuted;
     }

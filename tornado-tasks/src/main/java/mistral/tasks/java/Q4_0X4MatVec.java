@@ -392,23 +392,33 @@ final class Q4_0X4MatVec {
      * two, so exact), after writing each half group's -8 sum(x) per lane into bias (8 floats a half
      * group): the (q - 8) offset becomes one add per half group instead of a subtract per nibble.
      * Without AVX-512 a nibble costs shift, mask, subtract and convert; this leaves mask and convert,
-     * and one shift per 8 nibbles.
+     * and one shift per 8 nibbles. The cols floats at xp[xOff], bias from bias[biasOff].
      */
-    static void prepareNarrow(float[] xp, int cols, float[] bias) {
-        prepareNarrow(xp, 0, cols, bias, 0);
+    static void prepareNarrow(float[] xp, int xOff, int cols, float[] bias, int biasOff) {
+        laneSums(xp, xOff, cols, -8, bias, biasOff);
+        scaleForNibblesInPlace(xp, xOff, cols);
     }
 
-    /** {@link #prepareNarrow(float[], int, float[])} of the cols floats at xp[xOff], bias from bias[biasOff]. */
-    static void prepareNarrow(float[] xp, int xOff, int cols, float[] bias, int biasOff) {
+    /**
+     * terms[termsOff + 16g + i] = factor x the sum of the 8 floats of xp (cols from xOff, in the
+     * lanes' order) that lane i of group g meets: Q4_0's -8 offset (factor -8) or Q4_K's mins
+     * (factor -1, {@link Q4_KX4MatVec}). 16 floats a group; a 256-bit half group's 8 are its lanes'.
+     */
+    static void laneSums(float[] xp, int xOff, int cols, float factor, float[] terms, int termsOff) {
         for (int g = 0; g < cols / GROUP; g++) {
             int base = xOff + GROUP * g;
-            for (int h = 0; h < 2; h++) {
-                for (int j = 0; j < 8; j++) {
-                    float s = 0;
-                    for (int k = 0; k < 8; k++) s += xp[base + 16 * k + 8 * h + j];
-                    bias[biasOff + (2 * g + h) * 8 + j] = -8 * s;
-                }
+            for (int i = 0; i < 16; i++) {
+                float s = 0;
+                for (int k = 0; k < 8; k++) s += xp[base + 16 * k + i];
+                terms[termsOff + 16 * g + i] = factor * s;
             }
+        }
+    }
+
+    /** Scales xp's 16-float chunk k of every group by 2^-8(k / 2), to meet nibbles masked in place ({@link #nibbleInPlace}). */
+    static void scaleForNibblesInPlace(float[] xp, int xOff, int cols) {
+        for (int g = 0; g < cols / GROUP; g++) {
+            int base = xOff + GROUP * g;
             for (int k = 2; k < 8; k++) {
                 float scale = Math.scalb(1f, -8 * (k / 2));
                 for (int i = 0; i < 16; i++) xp[base + 16 * k + i] *= scale;

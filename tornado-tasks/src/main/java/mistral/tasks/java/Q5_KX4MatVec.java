@@ -17,11 +17,12 @@ import static mistral.tasks.kernels.Q5_KX4.MINS;
 import static mistral.tasks.kernels.Q5_KX4.SCALES;
 
 /**
- * Matvec over regrouped Q5_K ({@link mistral.tasks.kernels.Q5_KX4}), {@link Q4_KX4MatVec}'s kernel
- * with a 5-bit index: the lanes' fifth bits are blended into bit 4 of the shifted nibbles (one
- * ternary-logic op), and the two-table lookup takes 32 entries, scale * q - min for q = 0..31.
+ * Matvec over regrouped Q5_K ({@link mistral.tasks.kernels.Q5_KX4}): per sub-block a table of its
+ * weights, scale * q - min for q = 0..31 (one FMA to build), indexed by the lanes' 5-bit q: the
+ * fifth bits are blended into bit 4 of the shifted nibbles (one ternary-logic op), and the
+ * two-table lookup takes the 32 entries.
  * One row at a time everywhere: a four-row kernel for FFN down (constant table, scales, mins
- * from the block sums of x, as Q4_K_X4's) compiled past C2's inlining budget (Q5_K matmuls
+ * from the block sums of x) compiled past C2's inlining budget (Q5_K matmuls
  * 256 -> 456 ms a token); a two-row one stayed inside it but gained nothing (250 ms).
  */
 final class Q5_KX4MatVec {
@@ -54,7 +55,7 @@ final class Q5_KX4MatVec {
     }
 
     /**
-     * One sub-block per iteration: half a group per iteration (Q4_K_X4's shape) compiled past C2's
+     * One sub-block per iteration: half a group per iteration compiled past C2's
      * inlining budget with the extra fifth-bit work (shifts and reinterprets in the Vector API's
      * Java fallback: 30x slower).
      */

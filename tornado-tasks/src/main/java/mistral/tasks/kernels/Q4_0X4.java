@@ -49,17 +49,27 @@ public final class Q4_0X4 {
 
     /** The number of rows of the regrouped matrix held by w (its segment holds exactly the matrix). */
     public static long rows(MemorySegment w, int cols) {
-        long rowBytes = TensorType.Q4_0_X4.bytesFor(cols);
-        if (w.byteSize() % rowBytes != 0) throw new IllegalArgumentException("a Q4_0_X4 segment of " + w.byteSize() + " bytes is not whole rows of " + cols + " columns");
+        return rows(TensorType.Q4_0_X4, w, cols);
+    }
+
+    /** As {@link #rows(MemorySegment, int)} for a layout in this one's column blocks (Q4_0_X4 or {@link Q4_KX4}). */
+    static long rows(TensorType layout, MemorySegment w, int cols) {
+        long rowBytes = layout.bytesFor(cols);
+        if (w.byteSize() % rowBytes != 0) throw new IllegalArgumentException("a " + layout + " segment of " + w.byteSize() + " bytes is not whole rows of " + cols + " columns");
         return w.byteSize() / rowBytes;
     }
 
     /** Where group g (columns 128g..128g+127) of row r starts in a matrix of {@code rows} x {@code cols}. */
     public static long groupOffset(long rows, int cols, long r, int g) {
+        return groupOffset(TensorType.Q4_0_X4, rows, cols, r, g);
+    }
+
+    /** As {@link #groupOffset(long, int, long, int)} for a layout in this one's column blocks (Q4_0_X4 or {@link Q4_KX4}). */
+    public static long groupOffset(TensorType layout, long rows, int cols, long r, int g) {
         int block = g / (COLUMN_BLOCK / GROUP), firstCol = block * COLUMN_BLOCK;
         int blockCols = Math.min(COLUMN_BLOCK, cols - firstCol);
-        long blockStart = rows * TensorType.Q4_0_X4.bytesFor(COLUMN_BLOCK) * block;
-        return blockStart + r * TensorType.Q4_0_X4.bytesFor(blockCols) + (long) GROUP_BYTES * (g - firstCol / GROUP);
+        long blockStart = rows * layout.bytesFor(COLUMN_BLOCK) * block;
+        return blockStart + r * layout.bytesFor(blockCols) + layout.blockBytes * (long) (g - firstCol / GROUP);
     }
 
     /**
@@ -109,7 +119,7 @@ public final class Q4_0X4 {
         }
     }
 
-    private static void putInt(byte[] a, int o, int v) {
+    static void putInt(byte[] a, int o, int v) {
         a[o] = (byte) v;
         a[o + 1] = (byte) (v >>> 8);
         a[o + 2] = (byte) (v >>> 16);

@@ -63,29 +63,30 @@ class JavaKernelsTest {
     }
 
     /** Rows wider than one column block (8448 columns: two blocks of 4096 and one of 256), one token, a few and a chunk. */
-    @Test
-    void wideQ4_0_X4RowsEqualReference() {
+    @ParameterizedTest
+    @EnumSource(value = TensorType.class, names = {"Q4_0_X4", "Q4_K_X4"})
+    void wideColumnBlockRowsEqualReference(TensorType type) {
         int rows = 37, cols = Simd.L1_COLS + 256;
-        WeightTensor w = RandomWeights.tensor("w", TensorType.Q4_0_X4, rows, cols, 8);
+        WeightTensor w = RandomWeights.tensor("w", type, rows, cols, 8);
         float[] x = RandomWeights.floats(new Random(9), cols, 1f);
         float[] expected = new float[rows], actual = new float[rows];
         ReferenceKernels.matMul(w, x, expected, Rows.ALL, new Step(0, 1));
         FAST.matMul(w, x, actual, Rows.ALL, new Step(0, 1));
-        assertClose(expected, actual, rows, 1e-5, "Q4_0_X4 " + cols + " columns");
+        assertClose(expected, actual, rows, 1e-5, type + " " + cols + " columns");
         // a batched decode's few tokens (rows streamed once for all), then a prefill chunk (rows
         // dequantized in lane order across the column blocks, x permuted to match)
-        for (int n : new int[] {2, 5, 8, 9}) {
+        for (int n : new int[] {2, 5, 8, 9, 21}) {
             float[] xs = RandomWeights.floats(new Random(10), n * cols, 1f);
             float[] expectedChunk = new float[n * rows], actualChunk = new float[n * rows];
             ReferenceKernels.matMul(w, xs, expectedChunk, Rows.ALL, new Step(0, n));
             FAST.matMul(w, xs, actualChunk, Rows.ALL, new Step(0, n));
-            assertClose(expectedChunk, actualChunk, n * rows, 1e-5, "Q4_0_X4 " + cols + " columns, " + n + " tokens");
+            assertClose(expectedChunk, actualChunk, n * rows, 1e-5, type + " " + cols + " columns, " + n + " tokens");
         }
     }
 
-    /** The same for the Java layouts of Q4_K and Q6_K: 33 super-blocks, 37 rows (a short last quad). */
+    /** The same for the Java layouts of Q5_K and Q6_K: 33 super-blocks, 37 rows (a short last quad). */
     @ParameterizedTest
-    @EnumSource(value = TensorType.class, names = {"Q4_K_X4", "Q5_K_X4", "Q6_K_I8"})
+    @EnumSource(value = TensorType.class, names = {"Q5_K_X4", "Q6_K_I8"})
     void wideKQuantRowsEqualReference(TensorType type) {
         int rows = 37, cols = Simd.L1_COLS + 256;
         WeightTensor w = RandomWeights.tensor("w", type, rows, cols, 8);
