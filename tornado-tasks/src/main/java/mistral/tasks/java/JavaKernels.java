@@ -155,7 +155,10 @@ final class JavaKernels {
                 MemorySegment xp = permuted(x, xOff, 1, cols, TensorType.Q4_K_X4), negSums = laneTerms;
                 parallel.range(w.rows(), 16, (start, end) -> Q4_KX4MatVec.matVec(m, w.rows(), cols, start, end, xp, negSums, out));
             }
-            case Q5_K_X4 -> parallel.range(w.rows(), 16, (start, end) -> Q5_KX4MatVec.matVec(m, rowBytes, start, end, x, xOff, cols, out));
+            case Q5_K_X4 -> {
+                MemorySegment xp = permuted(x, xOff, 1, cols, TensorType.Q5_K_X4), negSums = laneTerms;
+                parallel.range(w.rows(), 16, (start, end) -> Q5_KX4MatVec.matVec(m, w.rows(), cols, start, end, xp, negSums, out));
+            }
             case Q6_K_I8 -> {
                 if (quads) parallel.range(w.rows(), 16, (start, end) -> Q6_KI8MatVec.matVecRowQuads(m, rowBytes, start, end, x, xOff, cols, out));
                 else parallel.range(w.rows(), 16, (start, end) -> Q6_KI8MatVec.matVec(m, rowBytes, start, end, x, xOff, cols, out));
@@ -216,8 +219,9 @@ final class JavaKernels {
      * aligned (a heap array's alignment is whatever the allocation gave: 512-bit loads straddling
      * cache lines halved the matvec's speed in the runs where it landed so), for a layout in that
      * order: for Q4_0_X4 with 256-bit vectors each token {@link Q4_0X4MatVec#prepareNarrow prepared},
-     * its bias terms in laneTerms; for Q4_K_X4 its -sum(x) per lane there, and with 256-bit vectors
-     * x scaled for the nibbles masked in place. Matmuls run one at a time, so one segment serves.
+     * its bias terms in laneTerms; for Q4_K_X4 and Q5_K_X4 its -sum(x) per lane there, and x scaled
+     * for the fields masked in place (Q4_K_X4 with 256-bit vectors, Q5_K_X4 always). Matmuls run one
+     * at a time, so one segment serves.
      */
     private MemorySegment permuted(float[] x, int xOff, int n, int cols, TensorType layout) {
         int floats = n * cols;
@@ -227,11 +231,11 @@ final class JavaKernels {
             laneTermsArray = new float[floats / 8];
             laneTerms = Arena.ofAuto().allocate(4L * (floats / 8), 64);
         }
-        boolean terms = layout == TensorType.Q4_K_X4 || !Simd.WIDE;
+        boolean kQuant = layout != TensorType.Q4_0_X4, terms = kQuant || !Simd.WIDE, scaled = !Simd.WIDE || layout == TensorType.Q5_K_X4;
         for (int t = 0; t < n; t++) {
             Q4_0X4.permute(x, xOff + t * cols, cols, permutedArray, t * cols);
-            if (terms) Q4_0X4MatVec.laneSums(permutedArray, t * cols, cols, layout == TensorType.Q4_K_X4 ? -1 : -8, laneTermsArray, t * cols / 8);
-            if (!Simd.WIDE) Q4_0X4MatVec.scaleForNibblesInPlace(permutedArray, t * cols, cols);
+            if (terms) Q4_0X4MatVec.laneSums(permutedArray, t * cols, cols, kQuant ? -1 : -8, laneTermsArray, t * cols / 8);
+            if (scaled) Q4_0X4MatVec.scaleForNibblesInPlace(permutedArray, t * cols, cols);
         }
         if (terms) MemorySegment.copy(laneTermsArray, 0, laneTerms, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, floats / 8);
         MemorySegment.copy(permutedArray, 0, permuted, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, floats);

@@ -1,13 +1,15 @@
 package mistral.tasks.java;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import mistral.tasks.TensorType;
+import mistral.tasks.kernels.Q4_0X4;
+import mistral.tasks.kernels.Q5_KX4;
 
 import static mistral.tasks.java.Simd.F;
 import static mistral.tasks.kernels.Q5_KX4.FIFTH;
@@ -17,105 +19,143 @@ import static mistral.tasks.kernels.Q5_KX4.MINS;
 import static mistral.tasks.kernels.Q5_KX4.SCALES;
 
 /**
- * Matvec over regrouped Q5_K ({@link mistral.tasks.kernels.Q5_KX4}): per sub-block a table of its
- * weights, scale * q - min for q = 0..31 (one FMA to build), indexed by the lanes' 5-bit q: the
- * fifth bits are blended into bit 4 of the shifted nibbles (one ternary-logic op), and the
- * two-table lookup takes the 32 entries.
- * One row at a time everywhere: a four-row kernel for FFN down (constant table, scales, mins
- * from the block sums of x) compiled past C2's inlining budget (Q5_K matmuls
- * 256 -> 456 ms a token); a two-row one stayed inside it but gained nothing (250 ms).
+ * Matvec over regrouped Q5_K ({@link Q5_KX4}, Q4_0_X4's lane order) against x in the same order,
+ * scaled for fields masked in place ({@link Q4_0X4MatVec#scaleForNibblesInPlace}) at both widths,
+ * and -sum(x) per lane: {@link Q4_KX4MatVec}'s 256-bit kernel with 5-bit fields. Per part of a
+ * group (the whole group on 512 bits, a half on 256), the lanes' fifth-bit bytes are widened to
+ * ints; the fifth bits of the even nibbles (bits 0-3) spread to bit 0 of each byte with one
+ * multiply by 0x204081 and a mask, shifted to bit 4, and or-ed into the even nibbles masked in
+ * place: byte j of that word is then the 5-bit q of nibble 2j. The same for the odd nibbles (their
+ * fifth bits shifted down by 4 and masked: the bytes widen signed). Each weight vector is then one
+ * mask (0x1F << 8j) and one convert.
  */
 final class Q5_KX4MatVec {
-    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final VectorSpecies<Integer> I = Simd.WIDE ? IntVector.SPECIES_512 : IntVector.SPECIES_256;
+    /** The lanes' fifth-bit bytes of one part: 16 bytes for 512 bits, 8 for 256. */
     private static final VectorSpecies<Byte> B = Simd.WIDE ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
-    /** q = 0..15 and 16..31 as floats (16 lanes; 256-bit vectors use the mask-and-convert path). */
-    private static final FloatVector Q_LO, Q_HI;
+    /** Q4_0X4MatVec's lane spread: scale (or min) s of the vector's last lanes to lanes 4s..4s+3. */
+    private static final IntVector SPREAD;
 
     static {
-        float[] q = new float[2 * F.length()];
-        for (int i = 0; i < q.length; i++) q[i] = i % 32;
-        Q_LO = FloatVector.fromArray(F, q, 0);
-        Q_HI = FloatVector.fromArray(F, q, 16 % q.length);
+        int n = I.length(), scales = n / 4;
+        SPREAD = IntVector.fromArray(I, java.util.stream.IntStream.range(0, n).map(i -> n - scales + i / 4).toArray(), 0);
     }
+
+    /** The masks 0x1F << 8j, j < 4, from an array so that C2 keeps them in registers (see Q4_0X4MatVec's nibble masks). */
+    private static final int[] FIELD_MASKS = {0x1F, 0x1F00, 0x1F0000, 0x1F000000};
+
+    /** Parts per group (1 for 512 bits, 2 for 256), from a field C2 does not fold: see Q4_0X4MatVec's halvesPerGroup. */
+    private static int partsPerGroup = 16 / I.length();
 
     private Q5_KX4MatVec() {
     }
 
-    /** out[r] = row r . x for rows [start, end). */
-    static void matVec(MemorySegment w, long rowBytes, int start, int end, float[] x, int xOff, int cols, float[] out) {
-        for (int r = start; r < end; r++) out[r] = Simd.WIDE ? dot512(w, r * rowBytes, x, xOff, cols) : dot256(w, r * rowBytes, x, xOff, cols);
-    }
-
-    /** Weights of nibble k (0..3) of every lane, its fifth bit from bit k of {@code fifths}. */
-    private static FloatVector lookup(IntVector quants, IntVector fifths, int k, FloatVector lo, FloatVector hi) {
-        IntVector index = quants.lanewise(VectorOperators.LSHR, 4 * k).lanewise(VectorOperators.BITWISE_BLEND,
-                fifths.lanewise(VectorOperators.LSHL, 4 - k), IntVector.broadcast(I, 0x10));
-        return index.selectFrom(lo.reinterpretAsInts(), hi.reinterpretAsInts()).reinterpretAsFloats();
+    /**
+     * out[r] = row r . x for rows [start, end): two rows at a time ({@link RowPairs}) and one column
+     * block at a time, as {@link Q4_KX4MatVec#matVec}; xp and negSums as there, xp scaled at both widths.
+     */
+    static void matVec(MemorySegment w, int rows, int cols, int start, int end, MemorySegment xp, MemorySegment negSums, float[] out) {
+        int half = RowPairs.half(start, end);
+        for (int c = 0; c < cols; c += Q4_0X4.COLUMN_BLOCK) {
+            int n = Math.min(Q4_0X4.COLUMN_BLOCK, cols - c);
+            long rowBytes = TensorType.Q5_K_X4.bytesFor(n), block = Q5_KX4.groupOffset(rows, cols, 0, c / GROUP);
+            for (int a = start; a < start + half; a++) {
+                int b = RowPairs.partner(a, half, end);
+                dotRows2(w, block + a * rowBytes, block + b * rowBytes, xp, negSums, c, n, out, a, b, c == 0);
+            }
+        }
     }
 
     /**
-     * One sub-block per iteration: half a group per iteration compiled past C2's
-     * inlining budget with the extra fifth-bit work (shifts and reinterprets in the Vector API's
-     * Java fallback: 30x slower).
+     * Rows a and b against x from float xOff, each x load shared, one FMA chain per part and row,
+     * then one FMA with the spread scales and one with the spread mins and -sum(x); b == a stores
+     * once. Every Vector API call is written out (helpers fail C2's parse-time inlining cutoff here).
      */
-    private static float dot512(MemorySegment w, long off, float[] x, int xOff, int cols) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        for (int b = 0; b < cols / 32; b++) {
-            long go = off + (long) GROUP_BYTES * (b >> 2);
-            int sub = b & 3;
-            int xo = xOff + 32 * b;
-            IntVector v = IntVector.fromMemorySegment(I, w, go, ByteOrder.LITTLE_ENDIAN).lanewise(VectorOperators.LSHR, 8 * sub);
-            IntVector f = ((IntVector) ByteVector.fromMemorySegment(B, w, go + FIFTH, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 2 * sub);
-            FloatVector s = FloatVector.broadcast(F, w.get(FLOAT, go + SCALES + 4L * sub)), m = FloatVector.broadcast(F, -w.get(FLOAT, go + MINS + 4L * sub));
-            FloatVector lo = Q_LO.fma(s, m), hi = Q_HI.fma(s, m);
-            a0 = lookup(v, f, 0, lo, hi).fma(FloatVector.fromArray(F, x, xo), a0);
-            a1 = lookup(v, f, 1, lo, hi).fma(FloatVector.fromArray(F, x, xo + 16), a1);
-        }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD);
-    }
-
-    /** scale * q - min of nibble {@code shift / 4} with fifth bit {@code bit} of each lane's fifth-bit byte, 8 lanes. */
-    private static FloatVector weights256(IntVector quants, IntVector fifths, int shift, int bit, FloatVector scale, FloatVector negMin) {
-        IntVector q = quants.lanewise(VectorOperators.LSHR, shift).and(0xF).or(fifths.lanewise(VectorOperators.LSHR, bit).and(1).lanewise(VectorOperators.LSHL, 4));
-        return ((FloatVector) q.convertShape(VectorOperators.I2F, F, 0)).fma(scale, negMin);
-    }
-
-    /** 8 lanes: the group's first 32 bytes (and fifth bytes 0..7) hold weights 0..7 and 16..23 of each sub-block, the rest 8..15 and 24..31. */
-    private static float dot256(MemorySegment w, long off, float[] x, int xOff, int cols) {
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
-        for (int b = 0; b < cols / 32; b++) {
-            long go = off + (long) GROUP_BYTES * (b >> 2);
-            int sub = b & 3, shift = 8 * sub;
-            int xo = xOff + 32 * b;
-            IntVector v0 = IntVector.fromMemorySegment(I, w, go, ByteOrder.LITTLE_ENDIAN);
-            IntVector v1 = IntVector.fromMemorySegment(I, w, go + 32, ByteOrder.LITTLE_ENDIAN);
-            IntVector f0 = (IntVector) ByteVector.fromMemorySegment(B, w, go + FIFTH, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
-            IntVector f1 = (IntVector) ByteVector.fromMemorySegment(B, w, go + FIFTH + 8, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
-            FloatVector s = FloatVector.broadcast(F, w.get(FLOAT, go + SCALES + 4L * sub));
-            FloatVector m = FloatVector.broadcast(F, -w.get(FLOAT, go + MINS + 4L * sub));
-            a0 = weights256(v1, f1, shift, 2 * sub, s, m).fma(FloatVector.fromArray(F, x, xo + 8),
-                    weights256(v0, f0, shift, 2 * sub, s, m).fma(FloatVector.fromArray(F, x, xo), a0));
-            a1 = weights256(v1, f1, shift + 4, 2 * sub + 1, s, m).fma(FloatVector.fromArray(F, x, xo + 24),
-                    weights256(v0, f0, shift + 4, 2 * sub + 1, s, m).fma(FloatVector.fromArray(F, x, xo + 16), a1));
-        }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD);
-    }
-
-    /** Dequantizes a row into dst (for the prefill matmul, which reuses it for every token). */
-    static void dequantize(MemorySegment w, long off, int cols, float[] dst, int dstOff) {
-        int lanes = I.length();
+    private static void dotRows2(MemorySegment w, long offA, long offB, MemorySegment xp, MemorySegment negSums, int xOff, int cols,
+                                 float[] out, int a, int b, boolean first) {
+        IntVector m0 = IntVector.broadcast(I, FIELD_MASKS[0]), m1 = IntVector.broadcast(I, FIELD_MASKS[1]);
+        IntVector m2 = IntVector.broadcast(I, FIELD_MASKS[2]), m3 = IntVector.broadcast(I, FIELD_MASKS[3]);
+        FloatVector sumA = FloatVector.zero(F), sumB = sumA;
+        int n = I.length(), parts = partsPerGroup;
+        long xb = 4L * xOff, sb = 4L * (xOff / 8);
         for (int g = 0; g < cols / GROUP; g++) {
-            long go = off + (long) GROUP_BYTES * g;
-            for (int part = 0; part < 16 / lanes; part++) {
-                IntVector v = IntVector.fromMemorySegment(I, w, go + 4L * lanes * part, ByteOrder.LITTLE_ENDIAN);
-                IntVector f = (IntVector) ByteVector.fromMemorySegment(B, w, go + FIFTH + (long) lanes * part, ByteOrder.LITTLE_ENDIAN)
-                        .convertShape(VectorOperators.B2I, I, 0);
-                for (int k = 0; k < 8; k++) {
-                    FloatVector s = FloatVector.broadcast(F, w.get(FLOAT, go + SCALES + 4L * (k / 2)));
-                    FloatVector m = FloatVector.broadcast(F, -w.get(FLOAT, go + MINS + 4L * (k / 2)));
-                    weights256(v, f, 4 * k, k, s, m).intoArray(dst, dstOff + GROUP * g + 16 * k + lanes * part);
+            long ga = offA + (long) GROUP_BYTES * g, gb = offB + (long) GROUP_BYTES * g, xo = xb + 4L * GROUP * g, so = sb + 64L * g;
+            for (int p = 0; p < parts; p++) {
+                long part = 4L * n * p;
+                IntVector v = IntVector.fromMemorySegment(I, w, ga + part, ByteOrder.LITTLE_ENDIAN);
+                IntVector u = IntVector.fromMemorySegment(I, w, gb + part, ByteOrder.LITTLE_ENDIAN);
+                IntVector fa = (IntVector) ByteVector.fromMemorySegment(B, w, ga + FIFTH + (long) n * p, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                IntVector fb = (IntVector) ByteVector.fromMemorySegment(B, w, gb + FIFTH + (long) n * p, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                long xh = xo + part;
+                IntVector qa = v.and(0x0F0F0F0F).or(fa.and(0xF).mul(0x204081).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
+                IntVector qb = u.and(0x0F0F0F0F).or(fb.and(0xF).mul(0x204081).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
+                FloatVector x = FloatVector.fromMemorySegment(F, xp, xh, ByteOrder.LITTLE_ENDIAN);
+                FloatVector t = ((FloatVector) qa.and(m0).convertShape(VectorOperators.I2F, F, 0)).mul(x);
+                FloatVector s = ((FloatVector) qb.and(m0).convertShape(VectorOperators.I2F, F, 0)).mul(x);
+                x = FloatVector.fromMemorySegment(F, xp, xh + 128, ByteOrder.LITTLE_ENDIAN);
+                t = ((FloatVector) qa.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
+                s = ((FloatVector) qb.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
+                x = FloatVector.fromMemorySegment(F, xp, xh + 256, ByteOrder.LITTLE_ENDIAN);
+                t = ((FloatVector) qa.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
+                s = ((FloatVector) qb.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
+                x = FloatVector.fromMemorySegment(F, xp, xh + 384, ByteOrder.LITTLE_ENDIAN);
+                t = ((FloatVector) qa.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
+                s = ((FloatVector) qb.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
+                qa = v.lanewise(VectorOperators.LSHR, 4).and(0x0F0F0F0F).or(fa.lanewise(VectorOperators.LSHR, 4).and(0xF).mul(0x204081).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
+                qb = u.lanewise(VectorOperators.LSHR, 4).and(0x0F0F0F0F).or(fb.lanewise(VectorOperators.LSHR, 4).and(0xF).mul(0x204081).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
+                x = FloatVector.fromMemorySegment(F, xp, xh + 64, ByteOrder.LITTLE_ENDIAN);
+                t = ((FloatVector) qa.and(m0).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
+                s = ((FloatVector) qb.and(m0).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
+                x = FloatVector.fromMemorySegment(F, xp, xh + 192, ByteOrder.LITTLE_ENDIAN);
+                t = ((FloatVector) qa.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
+                s = ((FloatVector) qb.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
+                x = FloatVector.fromMemorySegment(F, xp, xh + 320, ByteOrder.LITTLE_ENDIAN);
+                t = ((FloatVector) qa.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
+                s = ((FloatVector) qb.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
+                x = FloatVector.fromMemorySegment(F, xp, xh + 448, ByteOrder.LITTLE_ENDIAN);
+                t = ((FloatVector) qa.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
+                s = ((FloatVector) qb.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
+                FloatVector ns = FloatVector.fromMemorySegment(F, negSums, so + part, ByteOrder.LITTLE_ENDIAN);
+                IntVector scA = IntVector.fromMemorySegment(I, w, ga + SCALES + (long) n * (p + 1) - 4L * n, ByteOrder.LITTLE_ENDIAN);
+                IntVector scB = IntVector.fromMemorySegment(I, w, gb + SCALES + (long) n * (p + 1) - 4L * n, ByteOrder.LITTLE_ENDIAN);
+                IntVector mnA = IntVector.fromMemorySegment(I, w, ga + MINS + (long) n * (p + 1) - 4L * n, ByteOrder.LITTLE_ENDIAN);
+                IntVector mnB = IntVector.fromMemorySegment(I, w, gb + MINS + (long) n * (p + 1) - 4L * n, ByteOrder.LITTLE_ENDIAN);
+                sumA = t.fma(SPREAD.selectFrom(scA, scA).reinterpretAsFloats(), sumA);
+                sumB = s.fma(SPREAD.selectFrom(scB, scB).reinterpretAsFloats(), sumB);
+                sumA = ns.fma(SPREAD.selectFrom(mnA, mnA).reinterpretAsFloats(), sumA);
+                sumB = ns.fma(SPREAD.selectFrom(mnB, mnB).reinterpretAsFloats(), sumB);
+            }
+        }
+        store(out, a, sumA.reduceLanes(VectorOperators.ADD), first);
+        if (b != a) store(out, b, sumB.reduceLanes(VectorOperators.ADD), first);
+    }
+
+    private static void store(float[] out, int o, float v, boolean first) {
+        out[o] = first ? v : out[o] + v;
+    }
+
+    /**
+     * Dequantizes a row into dst in the lanes' order (for the prefill matmul, which multiplies it
+     * with x permuted the same way, unscaled): each weight vector of q times its lanes' scales minus their mins.
+     */
+    static void dequantizeLaneOrder(MemorySegment w, long off, int cols, float[] dst, int dstOff) {
+        long rows = Q5_KX4.rows(w, cols), r = off / TensorType.Q5_K_X4.bytesFor(cols);
+        int n = I.length();
+        for (int c = 0; c < cols; c += Q4_0X4.COLUMN_BLOCK) {
+            long block = Q5_KX4.groupOffset(rows, cols, r, c / GROUP);
+            for (int g = 0; g < Math.min(Q4_0X4.COLUMN_BLOCK, cols - c) / GROUP; g++) {
+                long go = block + (long) GROUP_BYTES * g;
+                for (int part = 0; part < 16 / n; part++) {
+                    IntVector v = IntVector.fromMemorySegment(I, w, go + 4L * n * part, ByteOrder.LITTLE_ENDIAN);
+                    IntVector f = (IntVector) ByteVector.fromMemorySegment(B, w, go + FIFTH + (long) n * part, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                    IntVector sc = IntVector.fromMemorySegment(I, w, go + SCALES + (long) n * (part + 1) - 4L * n, ByteOrder.LITTLE_ENDIAN);
+                    IntVector mn = IntVector.fromMemorySegment(I, w, go + MINS + (long) n * (part + 1) - 4L * n, ByteOrder.LITTLE_ENDIAN);
+                    FloatVector d = SPREAD.selectFrom(sc, sc).reinterpretAsFloats(), m = SPREAD.selectFrom(mn, mn).reinterpretAsFloats().neg();
+                    for (int k = 0; k < 8; k++) {
+                        IntVector q = v.lanewise(VectorOperators.LSHR, 4 * k).and(0xF)
+                                .or(f.lanewise(VectorOperators.LSHR, k / 2 + 4 * (k % 2)).and(1).lanewise(VectorOperators.LSHL, 4));
+                        ((FloatVector) q.convertShape(VectorOperators.I2F, F, 0)).fma(d, m).intoArray(dst, dstOff + c + GROUP * g + 16 * k + n * part);
+                    }
                 }
             }
         }
