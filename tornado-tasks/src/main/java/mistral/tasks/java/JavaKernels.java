@@ -119,8 +119,8 @@ final class JavaKernels {
     /**
      * One token, one kernel per weight layout, each called from its own lambda: C2 compiles each
      * lambda on its own, so no compiled method holds two kernels (past its inlining budget, Vector
-     * API calls stay out of line). Where x outgrows L1 the regrouped layouts take their four-row
-     * kernels.
+     * API calls stay out of line). Where x outgrows L1, the lane-order layouts (Q4_0_X4, Q4_K_X4,
+     * Q5_K_X4) run one column block at a time and Q6_K_I8 takes its four-row kernel.
      */
     private void matVec(WeightTensor w, float[] x, int xOff, float[] out) {
         int cols = w.cols();

@@ -19,11 +19,6 @@ final class Q6_KI8MatVec {
     private Q6_KI8MatVec() {
     }
 
-    /** Whether {@link #matVecRowQuads} is the faster kernel (x outgrows L1: Q6_K's FFN-down matrices). */
-    static boolean prefersRowQuads(int cols) {
-        return Simd.xOutgrowsL1(cols);
-    }
-
     /** out[r] = row r . x for rows [start, end), two rows per loop ({@link RowPairs}). */
     static void matVec(MemorySegment w, long rowBytes, int start, int end, float[] x, int xOff, int cols, float[] out) {
         int half = RowPairs.half(start, end);
@@ -69,7 +64,10 @@ final class Q6_KI8MatVec {
         if (b != a) out[b] = b0.add(b1).reduceLanes(VectorOperators.ADD);
     }
 
-    /** As {@link #matVec}, four rows per x load (512-bit vectors only); the last rows of a range one at a time. */
+    /**
+     * As {@link #matVec}, four rows per x load (512-bit vectors only, where x outgrows L1:
+     * {@link Simd#xOutgrowsL1}, Q6_K's FFN-down matrices); the last rows of a range one at a time.
+     */
     static void matVecRowQuads(MemorySegment w, long rowBytes, int start, int end, float[] x, int xOff, int cols, float[] out) {
         for (int r = start; r < end; ) {
             int n = end - r >= 4 ? 4 : 1; // one call site, so C2 inlines the kernel once
