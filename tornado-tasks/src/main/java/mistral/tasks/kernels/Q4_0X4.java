@@ -119,6 +119,23 @@ public final class Q4_0X4 {
         }
     }
 
+    /**
+     * The 4 lanes a = 0..3 of a 32-weight block whose weight 4k + a is nibble k of lane a, from
+     * nibbles[k] (k < 8), an int whose byte a holds weight 4k + a in its low 4 bits (the rest zero),
+     * written as ints at out[o + 4a]: bytes of nibble pairs, then a 4 x 4 byte transpose. The
+     * K-quant regroupings build their lanes with it, 3-4x fewer operations than a nibble at a time.
+     */
+    static void putLanes(int[] nibbles, byte[] out, int o) {
+        int m0 = nibbles[0] | nibbles[1] << 4, m1 = nibbles[2] | nibbles[3] << 4;
+        int m2 = nibbles[4] | nibbles[5] << 4, m3 = nibbles[6] | nibbles[7] << 4;
+        int t0 = m0 & 0x00FF00FF | (m1 & 0x00FF00FF) << 8, t1 = m0 >>> 8 & 0x00FF00FF | m1 & 0xFF00FF00;
+        int t2 = m2 & 0x00FF00FF | (m3 & 0x00FF00FF) << 8, t3 = m2 >>> 8 & 0x00FF00FF | m3 & 0xFF00FF00;
+        putInt(out, o, t0 & 0xFFFF | t2 << 16);
+        putInt(out, o + 4, t1 & 0xFFFF | t3 << 16);
+        putInt(out, o + 8, t0 >>> 16 | t2 & 0xFFFF0000);
+        putInt(out, o + 12, t1 >>> 16 | t3 & 0xFFFF0000);
+    }
+
     static void putInt(byte[] a, int o, int v) {
         a[o] = (byte) v;
         a[o + 1] = (byte) (v >>> 8);

@@ -61,13 +61,11 @@ public final class Q4_KX4 {
     private static void writeGroup(MemorySegment header, byte[] in, int blk, int g, byte[] out, int o) {
         float d = Float.float16ToFloat(header.get(DequantLayouts.SHORT, blk));
         float dmin = Float.float16ToFloat(header.get(DequantLayouts.SHORT, blk + 2));
+        int[] nibbles = new int[8];
         for (int b = 0; b < 4; b++) {
             int j = 4 * g + b, qs = blk + 16 + 32 * (j / 2), shift = 4 * (j % 2);
-            for (int a = 0; a < 4; a++) {
-                int lane = 0;
-                for (int k = 0; k < 8; k++) lane |= (in[qs + 4 * k + a] >> shift & 0xF) << (4 * k);
-                Q4_0X4.putInt(out, o + 4 * Q4_0X4.lane(b, a), lane);
-            }
+            for (int k = 0; k < 8; k++) nibbles[k] = header.get(DequantLayouts.INT, qs + 4 * k) >>> shift & 0x0F0F0F0F;
+            Q4_0X4.putLanes(nibbles, out, o + 4 * Q4_0X4.lane(b, 0));
             Q4_0X4.putInt(out, o + SCALES + 4 * b, Float.floatToRawIntBits(d * KQuants.scaleOrMin(header, blk + 4, j, 0)));
             Q4_0X4.putInt(out, o + MINS + 4 * b, Float.floatToRawIntBits(dmin * KQuants.scaleOrMin(header, blk + 4, j, 1)));
         }

@@ -62,18 +62,16 @@ public final class Q5_KX4 {
     private static void writeGroup(MemorySegment header, byte[] in, int blk, int g, byte[] out, int o) {
         float d = Float.float16ToFloat(header.get(DequantLayouts.SHORT, blk));
         float dmin = Float.float16ToFloat(header.get(DequantLayouts.SHORT, blk + 2));
+        int[] nibbles = new int[8];
         for (int b = 0; b < 4; b++) {
             int j = 4 * g + b, qs = blk + 48 + 32 * (j / 2), qh = blk + 16, shift = 4 * (j % 2);
-            for (int a = 0; a < 4; a++) {
-                int lane = 0, fifths = 0;
-                for (int k = 0; k < 8; k++) {
-                    int i = 4 * k + a;
-                    lane |= (in[qs + i] >> shift & 0xF) << (4 * k);
-                    fifths |= (in[qh + i] >> j & 1) << (k / 2 + 4 * (k % 2));
-                }
-                Q4_0X4.putInt(out, o + 4 * Q4_0X4.lane(b, a), lane);
-                out[o + FIFTH + Q4_0X4.lane(b, a)] = (byte) fifths;
+            int fifths = 0; // byte a: lane a's fifth-bit byte
+            for (int k = 0; k < 8; k++) {
+                nibbles[k] = header.get(DequantLayouts.INT, qs + 4 * k) >>> shift & 0x0F0F0F0F;
+                fifths |= (header.get(DequantLayouts.INT, qh + 4 * k) >>> j & 0x01010101) << (k / 2 + 4 * (k % 2));
             }
+            Q4_0X4.putLanes(nibbles, out, o + 4 * Q4_0X4.lane(b, 0));
+            Q4_0X4.putInt(out, o + FIFTH + Q4_0X4.lane(b, 0), fifths);
             Q4_0X4.putInt(out, o + SCALES + 4 * b, Float.floatToRawIntBits(d * KQuants.scaleOrMin(header, blk + 4, j, 0)));
             Q4_0X4.putInt(out, o + MINS + 4 * b, Float.floatToRawIntBits(dmin * KQuants.scaleOrMin(header, blk + 4, j, 1)));
         }
