@@ -38,7 +38,7 @@ final class Q4_0X4MatVec {
      * lanes 6-7. A two-table selectFrom, as the lookups: C2 compiled a rearrange by a constant
      * shuffle to slow code in some runs.
      */
-    private static final IntVector SPREAD;
+    static final IntVector SPREAD;
 
     static {
         int[] t = new int[32];
@@ -219,7 +219,8 @@ final class Q4_0X4MatVec {
         store(out, o + outStride, a1.reduceLanes(VectorOperators.ADD), first);
     }
 
-    private static void store(float[] out, int o, float v, boolean first) {
+    /** out[o] = v for a matvec's first column block, out[o] + v for the others. */
+    static void store(float[] out, int o, float v, boolean first) {
         out[o] = first ? v : out[o] + v;
     }
 
@@ -307,7 +308,7 @@ final class Q4_0X4MatVec {
      * stack moves a group, slower than one row at a time). Rolled, the loop keeps 13 bounds checks
      * and no spills.
      */
-    private static int halvesPerGroup = 2;
+    static int halvesPerGroup = 2;
 
     /**
      * Rows a and b (at offA and offB) against x, as {@link #dot256} but one FMA chain per half group
@@ -375,7 +376,7 @@ final class Q4_0X4MatVec {
      * whole row: as constant vectors (literal or static final) C2 reloads each from its constant
      * table beside its use, and with seven masks (one per nibble) 16 ymm registers were too few.
      */
-    private static final int[] BYTE_NIBBLE_MASKS = {0xF, 0xF00, 0xF0000, 0xF000000};
+    static final int[] BYTE_NIBBLE_MASKS = {0xF, 0xF00, 0xF0000, 0xF000000};
 
     /**
      * q x 2^8j of nibble 2j (of quants) or 2j + 1 (of quants >>> 4) in place, 8 lanes: one mask

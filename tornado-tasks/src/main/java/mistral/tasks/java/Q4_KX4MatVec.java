@@ -10,6 +10,8 @@ import mistral.tasks.TensorType;
 import mistral.tasks.kernels.Q4_0X4;
 import mistral.tasks.kernels.Q4_KX4;
 
+import static mistral.tasks.java.Q4_0X4MatVec.SPREAD;
+import static mistral.tasks.java.Q4_0X4MatVec.store;
 import static mistral.tasks.java.Simd.F;
 import static mistral.tasks.kernels.Q4_KX4.GROUP;
 import static mistral.tasks.kernels.Q4_KX4.GROUP_BYTES;
@@ -27,13 +29,10 @@ final class Q4_KX4MatVec {
     private static final VectorSpecies<Integer> I = Simd.WIDE ? IntVector.SPECIES_512 : IntVector.SPECIES_256;
     /** q = 0..15 as floats: the 512-bit lookup table (both halves of selectFrom's two-vector table). */
     private static final IntVector Q;
-    /** Q4_0X4MatVec's lane spread: scale (or min) s of the vector's last lanes to lanes 4s..4s+3. */
-    private static final IntVector SPREAD;
 
     static {
-        int n = I.length(), scales = n / 4;
+        int n = I.length();
         Q = IntVector.fromArray(I, java.util.stream.IntStream.range(0, n).map(i -> Float.floatToRawIntBits(i % 16)).toArray(), 0);
-        SPREAD = IntVector.fromArray(I, java.util.stream.IntStream.range(0, n).map(i -> n - scales + i / 4).toArray(), 0);
     }
 
     private Q4_KX4MatVec() {
@@ -102,9 +101,6 @@ final class Q4_KX4MatVec {
         if (b != a) store(out, b, b0.add(b1).reduceLanes(VectorOperators.ADD), first);
     }
 
-    /** Half groups per group, from a field C2 does not fold, for the reason given at {@link Q4_0X4MatVec}'s. */
-    private static int halvesPerGroup = 2;
-
     /**
      * Rows a and b against x, 8 lanes, one half group per inner iteration (lanes 8h..8h+7 of the
      * 512-bit view: sub-blocks 2h and 2h + 1), as {@link Q4_0X4MatVec}'s 256-bit two-row kernel:
@@ -113,11 +109,11 @@ final class Q4_KX4MatVec {
      */
     private static void dot256Rows2(MemorySegment w, long offA, long offB, MemorySegment xp, MemorySegment negSums, int xOff, int cols,
                                     float[] out, int a, int b, boolean first) {
-        IntVector m0 = IntVector.broadcast(I, BYTE_NIBBLE_MASKS[0]), m1 = IntVector.broadcast(I, BYTE_NIBBLE_MASKS[1]);
-        IntVector m2 = IntVector.broadcast(I, BYTE_NIBBLE_MASKS[2]), m3 = IntVector.broadcast(I, BYTE_NIBBLE_MASKS[3]);
+        IntVector m0 = IntVector.broadcast(I, Q4_0X4MatVec.BYTE_NIBBLE_MASKS[0]), m1 = IntVector.broadcast(I, Q4_0X4MatVec.BYTE_NIBBLE_MASKS[1]);
+        IntVector m2 = IntVector.broadcast(I, Q4_0X4MatVec.BYTE_NIBBLE_MASKS[2]), m3 = IntVector.broadcast(I, Q4_0X4MatVec.BYTE_NIBBLE_MASKS[3]);
         FloatVector sumA = FloatVector.zero(F), sumB = sumA;
         long xb = 4L * xOff, sb = 4L * (xOff / 8);
-        int halves = halvesPerGroup;
+        int halves = Q4_0X4MatVec.halvesPerGroup; // a field C2 does not fold: see there
         for (int g = 0; g < cols / GROUP; g++) {
             long ga = offA + (long) GROUP_BYTES * g, gb = offB + (long) GROUP_BYTES * g, xo = xb + 4L * GROUP * g, so = sb + 64L * g;
             for (int h = 0; h < halves; h++) {
@@ -165,12 +161,6 @@ final class Q4_KX4MatVec {
         if (b != a) store(out, b, sumB.reduceLanes(VectorOperators.ADD), first);
     }
 
-    /** The masks 0xF << 8j, j < 4, from an array for the reason given at {@link Q4_0X4MatVec}'s. */
-    private static final int[] BYTE_NIBBLE_MASKS = {0xF, 0xF00, 0xF0000, 0xF000000};
-
-    private static void store(float[] out, int o, float v, boolean first) {
-        out[o] = first ? v : out[o] + v;
-    }
 
     /**
      * Dequantizes a row into dst in the lanes' order (for the prefill matmul, which multiplies it
@@ -181,19 +171,16 @@ final class Q4_KX4MatVec {
     static void dequantizeLaneOrder(MemorySegment w, long off, int cols, float[] dst, int dstOff) {
         long rows = Q4_KX4.rows(w, cols), r = off / TensorType.Q4_K_X4.bytesFor(cols);
         int n = I.length();
-        for (int c = 0; c < cols; c += Q4_0X4.COLUMN_BLOCK) {
-            long block = Q4_KX4.groupOffset(rows, cols, r, c / GROUP);
-            for (int g = 0; g < Math.min(Q4_0X4.COLUMN_BLOCK, cols - c) / GROUP; g++) {
-                long go = block + (long) GROUP_BYTES * g;
-                for (int part = 0; part < 16 / n; part++) {
-                    IntVector v = IntVector.fromMemorySegment(I, w, go + 4L * n * part, ByteOrder.LITTLE_ENDIAN);
-                    IntVector sc = IntVector.fromMemorySegment(I, w, go + SCALES + (long) n * (part + 1) - 4L * n, ByteOrder.LITTLE_ENDIAN);
-                    IntVector mn = IntVector.fromMemorySegment(I, w, go + MINS + (long) n * (part + 1) - 4L * n, ByteOrder.LITTLE_ENDIAN);
-                    FloatVector d = SPREAD.selectFrom(sc, sc).reinterpretAsFloats(), m = SPREAD.selectFrom(mn, mn).reinterpretAsFloats().neg();
-                    for (int k = 0; k < 8; k++) {
-                        FloatVector q = (FloatVector) v.lanewise(VectorOperators.LSHR, 4 * k).and(0xF).convertShape(VectorOperators.I2F, F, 0);
-                        q.fma(d, m).intoArray(dst, dstOff + c + GROUP * g + 16 * k + n * part);
-                    }
+        for (int g = 0; g < cols / GROUP; g++) {
+            long go = Q4_KX4.groupOffset(rows, cols, r, g);
+            for (int part = 0; part < 16 / n; part++) {
+                IntVector v = IntVector.fromMemorySegment(I, w, go + 4L * n * part, ByteOrder.LITTLE_ENDIAN);
+                IntVector sc = IntVector.fromMemorySegment(I, w, go + SCALES + (long) n * (part + 1) - 4L * n, ByteOrder.LITTLE_ENDIAN);
+                IntVector mn = IntVector.fromMemorySegment(I, w, go + MINS + (long) n * (part + 1) - 4L * n, ByteOrder.LITTLE_ENDIAN);
+                FloatVector d = SPREAD.selectFrom(sc, sc).reinterpretAsFloats(), m = SPREAD.selectFrom(mn, mn).reinterpretAsFloats().neg();
+                for (int k = 0; k < 8; k++) {
+                    FloatVector q = (FloatVector) v.lanewise(VectorOperators.LSHR, 4 * k).and(0xF).convertShape(VectorOperators.I2F, F, 0);
+                    q.fma(d, m).intoArray(dst, dstOff + GROUP * g + 16 * k + n * part);
                 }
             }
         }

@@ -11,6 +11,8 @@ import mistral.tasks.TensorType;
 import mistral.tasks.kernels.Q4_0X4;
 import mistral.tasks.kernels.Q5_KX4;
 
+import static mistral.tasks.java.Q4_0X4MatVec.SPREAD;
+import static mistral.tasks.java.Q4_0X4MatVec.store;
 import static mistral.tasks.java.Simd.F;
 import static mistral.tasks.kernels.Q5_KX4.FIFTH;
 import static mistral.tasks.kernels.Q5_KX4.GROUP;
@@ -33,13 +35,6 @@ final class Q5_KX4MatVec {
     private static final VectorSpecies<Integer> I = Simd.WIDE ? IntVector.SPECIES_512 : IntVector.SPECIES_256;
     /** The lanes' fifth-bit bytes of one part: 16 bytes for 512 bits, 8 for 256. */
     private static final VectorSpecies<Byte> B = Simd.WIDE ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
-    /** Q4_0X4MatVec's lane spread: scale (or min) s of the vector's last lanes to lanes 4s..4s+3. */
-    private static final IntVector SPREAD;
-
-    static {
-        int n = I.length(), scales = n / 4;
-        SPREAD = IntVector.fromArray(I, java.util.stream.IntStream.range(0, n).map(i -> n - scales + i / 4).toArray(), 0);
-    }
 
     /** The masks 0x1F << 8j, j < 4, from an array so that C2 keeps them in registers (see Q4_0X4MatVec's nibble masks). */
     private static final int[] FIELD_MASKS = {0x1F, 0x1F00, 0x1F0000, 0x1F000000};
@@ -130,9 +125,6 @@ final class Q5_KX4MatVec {
         if (b != a) store(out, b, sumB.reduceLanes(VectorOperators.ADD), first);
     }
 
-    private static void store(float[] out, int o, float v, boolean first) {
-        out[o] = first ? v : out[o] + v;
-    }
 
     /**
      * Dequantizes a row into dst in the lanes' order (for the prefill matmul, which multiplies it
@@ -141,21 +133,18 @@ final class Q5_KX4MatVec {
     static void dequantizeLaneOrder(MemorySegment w, long off, int cols, float[] dst, int dstOff) {
         long rows = Q5_KX4.rows(w, cols), r = off / TensorType.Q5_K_X4.bytesFor(cols);
         int n = I.length();
-        for (int c = 0; c < cols; c += Q4_0X4.COLUMN_BLOCK) {
-            long block = Q5_KX4.groupOffset(rows, cols, r, c / GROUP);
-            for (int g = 0; g < Math.min(Q4_0X4.COLUMN_BLOCK, cols - c) / GROUP; g++) {
-                long go = block + (long) GROUP_BYTES * g;
-                for (int part = 0; part < 16 / n; part++) {
-                    IntVector v = IntVector.fromMemorySegment(I, w, go + 4L * n * part, ByteOrder.LITTLE_ENDIAN);
-                    IntVector f = (IntVector) ByteVector.fromMemorySegment(B, w, go + FIFTH + (long) n * part, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
-                    IntVector sc = IntVector.fromMemorySegment(I, w, go + SCALES + (long) n * (part + 1) - 4L * n, ByteOrder.LITTLE_ENDIAN);
-                    IntVector mn = IntVector.fromMemorySegment(I, w, go + MINS + (long) n * (part + 1) - 4L * n, ByteOrder.LITTLE_ENDIAN);
-                    FloatVector d = SPREAD.selectFrom(sc, sc).reinterpretAsFloats(), m = SPREAD.selectFrom(mn, mn).reinterpretAsFloats().neg();
-                    for (int k = 0; k < 8; k++) {
-                        IntVector q = v.lanewise(VectorOperators.LSHR, 4 * k).and(0xF)
-                                .or(f.lanewise(VectorOperators.LSHR, k / 2 + 4 * (k % 2)).and(1).lanewise(VectorOperators.LSHL, 4));
-                        ((FloatVector) q.convertShape(VectorOperators.I2F, F, 0)).fma(d, m).intoArray(dst, dstOff + c + GROUP * g + 16 * k + n * part);
-                    }
+        for (int g = 0; g < cols / GROUP; g++) {
+            long go = Q5_KX4.groupOffset(rows, cols, r, g);
+            for (int part = 0; part < 16 / n; part++) {
+                IntVector v = IntVector.fromMemorySegment(I, w, go + 4L * n * part, ByteOrder.LITTLE_ENDIAN);
+                IntVector f = (IntVector) ByteVector.fromMemorySegment(B, w, go + FIFTH + (long) n * part, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                IntVector sc = IntVector.fromMemorySegment(I, w, go + SCALES + (long) n * (part + 1) - 4L * n, ByteOrder.LITTLE_ENDIAN);
+                IntVector mn = IntVector.fromMemorySegment(I, w, go + MINS + (long) n * (part + 1) - 4L * n, ByteOrder.LITTLE_ENDIAN);
+                FloatVector d = SPREAD.selectFrom(sc, sc).reinterpretAsFloats(), m = SPREAD.selectFrom(mn, mn).reinterpretAsFloats().neg();
+                for (int k = 0; k < 8; k++) {
+                    IntVector q = v.lanewise(VectorOperators.LSHR, 4 * k).and(0xF)
+                            .or(f.lanewise(VectorOperators.LSHR, k / 2 + 4 * (k % 2)).and(1).lanewise(VectorOperators.LSHL, 4));
+                    ((FloatVector) q.convertShape(VectorOperators.I2F, F, 0)).fma(d, m).intoArray(dst, dstOff + GROUP * g + 16 * k + n * part);
                 }
             }
         }

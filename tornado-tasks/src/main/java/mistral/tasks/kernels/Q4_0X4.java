@@ -86,10 +86,18 @@ public final class Q4_0X4 {
         for (long r = firstRow; r < firstRow + rows; r++) {
             MemorySegment.copy(src, ValueLayout.JAVA_BYTE, r * srcRow, in, 0, in.length);
             for (int g = 0; g < cols / GROUP; g++) regroupBlocks(in, (int) TensorType.Q4_0.bytesFor(GROUP) * g, out, GROUP_BYTES * g);
-            for (int c = 0; c < cols; c += COLUMN_BLOCK) {
-                int g = c / GROUP, groups = Math.min(COLUMN_BLOCK, cols - c) / GROUP;
-                MemorySegment.copy(out, GROUP_BYTES * g, dst, ValueLayout.JAVA_BYTE, groupOffset(allRows, cols, r, g), GROUP_BYTES * groups);
-            }
+            writeColumnBlocks(TensorType.Q4_0_X4, out, dst, allRows, cols, r);
+        }
+    }
+
+    /**
+     * Row r of a layout in this one's column blocks (Q4_0_X4, {@link Q4_KX4}, {@link Q5_KX4}),
+     * rewritten into out group after group, copied into dst with one bulk copy per column block.
+     */
+    static void writeColumnBlocks(TensorType layout, byte[] out, MemorySegment dst, long allRows, int cols, long r) {
+        for (int c = 0; c < cols; c += COLUMN_BLOCK) {
+            int g = c / GROUP, groups = Math.min(COLUMN_BLOCK, cols - c) / GROUP;
+            MemorySegment.copy(out, layout.blockBytes * g, dst, ValueLayout.JAVA_BYTE, groupOffset(layout, allRows, cols, r, g), layout.blockBytes * groups);
         }
     }
 

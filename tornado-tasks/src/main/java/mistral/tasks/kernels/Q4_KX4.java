@@ -47,10 +47,7 @@ public final class Q4_KX4 {
             for (int sb = 0; sb < cols / KQuants.QK; sb++) {
                 for (int g = 0; g < 2; g++) writeGroup(header, in, TensorType.Q4_K.blockBytes * sb, g, out, GROUP_BYTES * (2 * sb + g));
             }
-            for (int c = 0; c < cols; c += Q4_0X4.COLUMN_BLOCK) {
-                int g = c / GROUP, groups = Math.min(Q4_0X4.COLUMN_BLOCK, cols - c) / GROUP;
-                MemorySegment.copy(out, GROUP_BYTES * g, dst, ValueLayout.JAVA_BYTE, groupOffset(allRows, cols, r, g), GROUP_BYTES * groups);
-            }
+            Q4_0X4.writeColumnBlocks(TensorType.Q4_K_X4, out, dst, allRows, cols, r);
         }
     }
 
