@@ -11,6 +11,7 @@ import mistral.tasks.graph.Step;
 import mistral.tasks.graph.Task;
 import mistral.tasks.graph.WeightTensor;
 import mistral.tasks.kernels.Q4_0X4;
+import mistral.tasks.kernels.Q6_KI8;
 import mistral.tasks.kernels.ReferenceKernels;
 
 /**
@@ -68,7 +69,7 @@ final class JavaKernels {
         float[] xs = x;
         int xFirst = first;
         if (FastDequant.inLaneOrder(w.type())) {
-            xs = permutedRows(x, first, n, cols);
+            xs = permutedRows(x, first * cols, n, cols, w.type());
             xFirst = 0;
         }
         gemm(w, xs, xFirst, n, out);
@@ -119,14 +120,13 @@ final class JavaKernels {
     /**
      * One token, one kernel per weight layout, each called from its own lambda: C2 compiles each
      * lambda on its own, so no compiled method holds two kernels (past its inlining budget, Vector
-     * API calls stay out of line). Where x outgrows L1, the lane-order layouts (Q4_0_X4, Q4_K_X4,
-     * Q5_K_X4) run one column block at a time and Q6_K_I8 takes its four-row kernel.
+     * API calls stay out of line). Where x outgrows L1, the layouts in Q4_0_X4's lane order (Q4_0_X4,
+     * Q4_K_X4, Q5_K_X4) run one column block at a time.
      */
     private void matVec(WeightTensor w, float[] x, int xOff, float[] out) {
         int cols = w.cols();
         long rowBytes = w.rowBytes();
         MemorySegment m = w.data();
-        boolean quads = Simd.xOutgrowsL1(cols);
         switch (w.type()) {
             case Q4_0 -> {
                 float[] sums = xBlockSums(x, xOff, cols);
@@ -160,8 +160,8 @@ final class JavaKernels {
                 parallel.range(w.rows(), 16, (start, end) -> Q5_KX4MatVec.matVec(m, w.rows(), cols, start, end, xp, negSums, out));
             }
             case Q6_K_I8 -> {
-                if (quads) parallel.range(w.rows(), 16, (start, end) -> Q6_KI8MatVec.matVecRowQuads(m, rowBytes, start, end, x, xOff, cols, out));
-                else parallel.range(w.rows(), 16, (start, end) -> Q6_KI8MatVec.matVec(m, rowBytes, start, end, x, xOff, cols, out));
+                float[] xp = permutedRows(x, xOff, 1, cols, TensorType.Q6_K_I8);
+                parallel.range(w.rows(), 16, (start, end) -> Q6_KI8MatVec.matVec(m, rowBytes, start, end, xp, cols, out));
             }
             default -> {
                 RowDot dot = RowDot.of(w.type());
@@ -253,10 +253,13 @@ final class JavaKernels {
         return lastRows;
     }
 
-    /** n rows of x from row first, each in {@link Q4_0X4}'s lane order. */
-    private float[] permutedRows(float[] x, int first, int n, int cols) {
+    /** n rows of x from float xOff, each in the lane order of the layout ({@link Q6_KI8}'s or {@link Q4_0X4}'s). */
+    private float[] permutedRows(float[] x, int xOff, int n, int cols, TensorType layout) {
         if (permutedRows.length < n * cols) permutedRows = new float[n * cols];
-        for (int t = 0; t < n; t++) Q4_0X4.permute(x, (first + t) * cols, cols, permutedRows, t * cols);
+        for (int t = 0; t < n; t++) {
+            if (layout == TensorType.Q6_K_I8) Q6_KI8.permute(x, xOff + t * cols, cols, permutedRows, t * cols);
+            else Q4_0X4.permute(x, xOff + t * cols, cols, permutedRows, t * cols);
+        }
         return permutedRows;
     }
 

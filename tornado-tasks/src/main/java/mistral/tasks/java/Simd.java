@@ -12,14 +12,6 @@ final class Simd {
     /** Columns from which x (4 bytes each) and a row's weights no longer fit a 48 KiB L1 data cache together. */
     static final int L1_COLS = 8192;
 
-    /**
-     * Whether a matvec over this many columns should share each x load between rows: x then
-     * comes from L2 on every load (the 4096 x 14336 FFN-down matrices).
-     */
-    static boolean xOutgrowsL1(int cols) {
-        return WIDE && cols >= L1_COLS;
-    }
-
     private Simd() {
     }
 

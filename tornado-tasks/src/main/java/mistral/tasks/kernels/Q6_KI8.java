@@ -6,11 +6,17 @@ import mistral.tasks.TensorType;
 
 /**
  * Q6_K unpacked for SIMD ({@link TensorType#Q6_K_I8}): per super-block, the 256 weights' q - 32 as
- * signed bytes in weight order, then the 16 scales d * scale_j as float32 (320 bytes; the file has
- * 210). Weight = scale * (q - 32), the floats ggml computes. Why: the file's split of each q into a
- * nibble and two high bits costs a decode kernel about 12 vector operations per 16 weights; bytes in
- * order cost a widening load and a conversion. In Q4_K_M files Q6_K holds the output matrix and
- * the attn_v and ffn_down matrices of about 40% of the layers.
+ * signed bytes with the 16 sub-blocks in the lanes (byte 16k + j is weight k of sub-block j, that
+ * is weight 16j + k), then the 16 scales d * scale_j as float32 (320 bytes; the file has 210).
+ * Weight = scale * (q - 32), the floats ggml computes. Why bytes: the file's split of each q into a
+ * nibble and two high bits costs a decode kernel about 12 vector operations per 16 weights; a byte
+ * costs a widening load and a conversion. Why sub-blocks in the lanes: each lane then sums one
+ * sub-block's products over the super-block and is scaled once, by the scales loaded as a vector,
+ * where weight order took a broadcast scale and a multiply per 16 weights (harness, 2 threads,
+ * alternating in one process: 14336 x 4096 11.3 -> 13.0 GB/s with -XX:UseAVX=2, 14.1 -> 17.9 on
+ * 512 bits; 4096 x 14336 12.3 -> 14.4 and 15.8 -> 16.9). x is permuted to match ({@link #permute}).
+ * In Q4_K_M files Q6_K holds the output matrix and the attn_v and ffn_down matrices of about 40% of
+ * the layers.
  */
 public final class Q6_KI8 {
     public static final int BLOCK_BYTES = 320;
@@ -24,11 +30,12 @@ public final class Q6_KI8 {
         long srcRow = TensorType.Q6_K.bytesFor(cols), dstRow = TensorType.Q6_K_I8.bytesFor(cols);
         HeapRows.rewrite(src, srcRow, dst, dstRow, firstRow, rows, (in, out) -> {
             MemorySegment row = MemorySegment.ofArray(in), rewritten = MemorySegment.ofArray(out);
+            byte[] ordered = new byte[KQuants.QK];
             for (int sb = 0; sb < cols / KQuants.QK; sb++) {
                 int blk = TensorType.Q6_K.blockBytes * sb, o = BLOCK_BYTES * sb;
                 float d = Float.float16ToFloat(row.get(DequantLayouts.SHORT, blk + 208));
                 for (int j = 0; j < 16; j++) rewritten.set(DequantLayouts.FLOAT, o + SCALES + 4L * j, d * in[blk + 192 + j]);
-                unpack(in, blk, out, o);
+                unpack(in, blk, ordered, out, o);
             }
         });
     }
@@ -38,18 +45,22 @@ public final class Q6_KI8 {
      * 128 half + 32 group + l takes its low 4 bits from ql[64 half + 32 (group & 1) + l] (nibble
      * group >> 1) and its high 2 from qh[32 half + l] (bits 2 group). Loops in that order, so each
      * weight costs two loads and a few shifts (a loop over i with the indexes divided out took 5.3 ns
-     * a weight).
+     * a weight), into ordered; then weight 16j + k goes to byte 16k + j of out, a 16 x 16 byte
+     * transpose: 2.1-2.2 ns a weight in all (one thread, 4096 x 4096), as the unpacking alone took.
      */
-    private static void unpack(byte[] in, int blk, byte[] out, int o) {
+    private static void unpack(byte[] in, int blk, byte[] ordered, byte[] out, int o) {
         for (int half = 0; half < 2; half++) {
             for (int group = 0; group < 4; group++) {
                 int ql = blk + 64 * half + 32 * (group & 1), qh = blk + 128 + 32 * half, lowShift = 4 * (group >> 1), highShift = 2 * group;
-                int to = o + 128 * half + 32 * group;
+                int to = 128 * half + 32 * group;
                 for (int l = 0; l < 32; l++) {
                     int low = in[ql + l] >> lowShift & 0x0F, high = in[qh + l] >> highShift & 3;
-                    out[to + l] = (byte) ((low | high << 4) - 32);
+                    ordered[to + l] = (byte) ((low | high << 4) - 32);
                 }
             }
+        }
+        for (int j = 0; j < 16; j++) {
+            for (int k = 0; k < 16; k++) out[o + 16 * k + j] = ordered[16 * j + k];
         }
     }
 
@@ -58,7 +69,16 @@ public final class Q6_KI8 {
         for (int sb = 0; sb < cols / KQuants.QK; sb++) {
             long blk = offset + (long) BLOCK_BYTES * sb;
             for (int i = 0; i < KQuants.QK; i++) {
-                dst[dstOff + KQuants.QK * sb + i] = w.get(DequantLayouts.FLOAT, blk + SCALES + 4L * (i / 16)) * w.get(ValueLayout.JAVA_BYTE, blk + i);
+                dst[dstOff + KQuants.QK * sb + i] = w.get(DequantLayouts.FLOAT, blk + SCALES + 4L * (i / 16)) * w.get(ValueLayout.JAVA_BYTE, blk + 16 * (i % 16) + i / 16);
+            }
+        }
+    }
+
+    /** x in the lanes' order: xp[xpOff + 256 s + 16 k + j] = x[xOff + 256 s + 16 j + k] in every super-block s. */
+    public static void permute(float[] x, int xOff, int cols, float[] xp, int xpOff) {
+        for (int s = 0; s < cols; s += KQuants.QK) {
+            for (int j = 0; j < 16; j++) {
+                for (int k = 0; k < 16; k++) xp[xpOff + s + 16 * k + j] = x[xOff + s + 16 * j + k];
             }
         }
     }
