@@ -12,6 +12,7 @@ import mistral.tasks.graph.Task;
 import mistral.tasks.graph.WeightTensor;
 import mistral.tasks.kernels.Q4_0X4;
 import mistral.tasks.kernels.Q6_KI8;
+import mistral.tasks.kernels.Q8_0X16;
 import mistral.tasks.kernels.ReferenceKernels;
 
 /**
@@ -161,7 +162,11 @@ final class JavaKernels {
             }
             case Q6_K_I8 -> {
                 float[] xp = permutedRows(x, xOff, 1, cols, TensorType.Q6_K_I8);
-                parallel.range(w.rows(), 16, (start, end) -> Q6_KI8MatVec.matVec(m, rowBytes, start, end, xp, cols, out));
+                parallel.range(w.rows(), 16, (start, end) -> LaneBlocksMatVec.matVec(m, rowBytes, start, end, xp, cols, LaneBlocksMatVec.Q6_K_I8, out));
+            }
+            case Q8_0_X16 -> {
+                float[] xp = permutedRows(x, xOff, 1, cols, TensorType.Q8_0_X16);
+                parallel.range(w.rows(), 16, (start, end) -> LaneBlocksMatVec.matVec(m, rowBytes, start, end, xp, cols, LaneBlocksMatVec.Q8_0_X16, out));
             }
             default -> {
                 RowDot dot = RowDot.of(w.type());
@@ -253,11 +258,12 @@ final class JavaKernels {
         return lastRows;
     }
 
-    /** n rows of x from float xOff, each in the lane order of the layout ({@link Q6_KI8}'s or {@link Q4_0X4}'s). */
+    /** n rows of x from float xOff, each in the lane order of the layout ({@link Q6_KI8}'s, {@link Q8_0X16}'s or {@link Q4_0X4}'s). */
     private float[] permutedRows(float[] x, int xOff, int n, int cols, TensorType layout) {
         if (permutedRows.length < n * cols) permutedRows = new float[n * cols];
         for (int t = 0; t < n; t++) {
             if (layout == TensorType.Q6_K_I8) Q6_KI8.permute(x, xOff + t * cols, cols, permutedRows, t * cols);
+            else if (layout == TensorType.Q8_0_X16) Q8_0X16.permute(x, xOff + t * cols, cols, permutedRows, t * cols);
             else Q4_0X4.permute(x, xOff + t * cols, cols, permutedRows, t * cols);
         }
         return permutedRows;

@@ -18,7 +18,7 @@ public interface RowDot {
             case Q5_K -> throw new IllegalArgumentException("Q5_K needs the block sums of x: use Q5_KMatVec");
             case Q6_K -> Q6_KMatVec::dot;
             case Q5_K_X4 -> throw new IllegalArgumentException("Q5_K_X4 rows go through Q5_KX4MatVec.matVec");
-            case Q6_K_I8 -> throw new IllegalArgumentException("Q6_K_I8 rows go through Q6_KI8MatVec.matVec");
+            case Q6_K_I8, Q8_0_X16 -> throw new IllegalArgumentException(type + " rows go through LaneBlocksMatVec.matVec");
             case Q4_0 -> throw new IllegalArgumentException("Q4_0 needs the block sums of x: use Q4_0MatVec");
             case Q4_0_X4 -> throw new IllegalArgumentException("Q4_0_X4 rows go through Q4_0X4MatVec.matVec");
             case Q4_K_X4 -> throw new IllegalArgumentException("Q4_K_X4 rows go through Q4_KX4MatVec.matVec");

@@ -61,6 +61,7 @@ public final class Dequant {
             case Q4_K_X4 -> Q4_KX4.dequantize(w, offset, cols, dst, dstOff);
             case Q5_K_X4 -> Q5_KX4.dequantize(w, offset, cols, dst, dstOff);
             case Q6_K_I8 -> Q6_KI8.dequantize(w, offset, cols, dst, dstOff);
+            case Q8_0_X16 -> Q8_0X16.dequantize(w, offset, cols, dst, dstOff);
         }
     }
 }

@@ -45,7 +45,7 @@ class JavaKernelsTest {
     @EnumSource(TensorType.class)
     void matMulEqualsReference(TensorType type) {
         // odd row count, a tail for the vector loop in float types; Q4_0_X4 takes whole 128-groups, K-quants 256
-        int rows = 67, cols = type == TensorType.Q4_0_X4 ? 640 : type.isKQuant() || type == TensorType.Q4_K_X4 || type == TensorType.Q5_K_X4 || type == TensorType.Q6_K_I8 ? 768 : 544;
+        int rows = 67, cols = type == TensorType.Q4_0_X4 ? 640 : type == TensorType.Q8_0_X16 ? 1536 : type.isKQuant() || type == TensorType.Q4_K_X4 || type == TensorType.Q5_K_X4 || type == TensorType.Q6_K_I8 ? 768 : 544;
         WeightTensor w = RandomWeights.tensor("w", type, rows, cols, 1);
         // a batched decode's few tokens (whole and partial groups of 4 and 2), a GEMM's, and 256 bits' tokens-in-lanes GEMM (16 and 16 + 5)
         for (int n : new int[] {1, 2, 3, 4, 5, 8, 9, 16, 21}) {
@@ -84,11 +84,11 @@ class JavaKernelsTest {
         }
     }
 
-    /** The same for Q6_K's Java layout: 33 super-blocks, 37 rows (a short last quad). */
+    /** The same for the layouts with 16 blocks in the lanes: 33 super-blocks of Q6_K_I8, 17 groups of Q8_0_X16, 37 rows (an odd pair). */
     @ParameterizedTest
-    @EnumSource(value = TensorType.class, names = {"Q6_K_I8"})
-    void wideKQuantRowsEqualReference(TensorType type) {
-        int rows = 37, cols = Simd.L1_COLS + 256;
+    @EnumSource(value = TensorType.class, names = {"Q6_K_I8", "Q8_0_X16"})
+    void wideLaneBlockRowsEqualReference(TensorType type) {
+        int rows = 37, cols = Simd.L1_COLS + (type == TensorType.Q8_0_X16 ? 512 : 256);
         WeightTensor w = RandomWeights.tensor("w", type, rows, cols, 8);
         float[] x = RandomWeights.floats(new Random(9), cols, 1f);
         float[] expected = new float[rows], actual = new float[rows];
@@ -100,21 +100,22 @@ class JavaKernelsTest {
     @ParameterizedTest
     @EnumSource(TensorType.class)
     void quantizationRoundTripsWithinTheFormatsPrecision(TensorType type) {
-        float[] x = RandomWeights.floats(new Random(3), 256, 1f);
-        WeightTensor w = RandomWeights.tensor("w", type, 1, 256, 3);
-        float[] back = new float[256];
-        Dequant.row(type, w.data(), 0, 256, back, 0);
+        int n = type == TensorType.Q8_0_X16 ? 512 : 256; // whole groups
+        float[] x = RandomWeights.floats(new Random(3), n, 1f);
+        WeightTensor w = RandomWeights.tensor("w", type, 1, n, 3);
+        float[] back = new float[n];
+        Dequant.row(type, w.data(), 0, n, back, 0);
         double bound = switch (type) {
             case F32 -> 0;
             case F16 -> 1e-3;
             case BF16 -> 1e-2;
-            case Q8_0 -> 0.02;
+            case Q8_0, Q8_0_X16 -> 0.02;
             case Q4_0, Q4_0_X4 -> 0.35;
             case Q4_K, Q4_K_X4 -> 0.2;
             case Q5_K, Q5_K_X4 -> 0.1;
             case Q6_K, Q6_K_I8 -> 0.05;
         };
-        for (int i = 0; i < 256; i++) assertEquals(x[i] * 0.5f, back[i], bound, type + " at " + i);
+        for (int i = 0; i < n; i++) assertEquals(x[i] * 0.5f, back[i], bound, type + " at " + i);
     }
 
     /** The AVX2 run (tornado-tasks/pom.xml) names the width it is for: proof its kernels took the 256-bit paths. */
