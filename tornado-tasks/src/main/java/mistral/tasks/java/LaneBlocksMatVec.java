@@ -6,13 +6,15 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import mistral.tasks.kernels.Q6_KI8;
+import mistral.tasks.kernels.Q8_0X16;
 
 import static mistral.tasks.java.Simd.F;
 
 /**
  * Matvec over the layouts with 16 blocks of int8 weights in the lanes: Q6_K_I8 (a super-block of
- * 256 weights, 16 sub-blocks of 16: {@link mistral.tasks.kernels.Q6_KI8}) and Q8_0_X16 (512
- * weights, 16 blocks of 32: {@link mistral.tasks.kernels.Q8_0X16}). A group's byte 16k + j is
+ * 256 weights, 16 sub-blocks of 16: {@link Q6_KI8}) and Q8_0_X16 (512 weights, 16 blocks of 32:
+ * {@link Q8_0X16}). A group's byte 16k + j is
  * weight k of block j and its 16 float scales follow at {@code scales}; x is permuted the same
  * way. Each lane sums its block's products over the group, then one FMA with the scales as a vector.
  */
@@ -24,9 +26,8 @@ final class LaneBlocksMatVec {
     record Group(int weights, int bytes, int scales) {
     }
 
-    static final Group Q6_K_I8 = new Group(256, mistral.tasks.kernels.Q6_KI8.BLOCK_BYTES, mistral.tasks.kernels.Q6_KI8.SCALES);
-    static final Group Q8_0_X16 = new Group(mistral.tasks.kernels.Q8_0X16.GROUP, mistral.tasks.kernels.Q8_0X16.GROUP_BYTES,
-            mistral.tasks.kernels.Q8_0X16.SCALES);
+    static final Group Q6_K_I8 = new Group(256, Q6_KI8.BLOCK_BYTES, Q6_KI8.SCALES);
+    static final Group Q8_0_X16 = new Group(Q8_0X16.GROUP, Q8_0X16.GROUP_BYTES, Q8_0X16.SCALES);
 
     private LaneBlocksMatVec() {
     }
