@@ -16,8 +16,7 @@ final class FastDequant {
 
     /** Whether {@link #row} writes this type's rows in its layout's lane order rather than the file's. */
     static boolean inLaneOrder(TensorType type) {
-        return type == TensorType.Q4_0_X4 || type == TensorType.Q4_K_X4 || type == TensorType.Q5_K_X4 || type == TensorType.Q6_K_I8
-                || type == TensorType.Q8_0_X16;
+        return type == TensorType.Q4_0_X4 || type == TensorType.Q4_K_X4 || type == TensorType.Q5_K_X4 || LaneBlocksMatVec.inLanes(type);
     }
 
     static void row(TensorType type, MemorySegment w, long off, int cols, float[] dst, int dstOff) {
@@ -34,8 +33,7 @@ final class FastDequant {
             case Q4_K_X4 -> Q4_KX4MatVec.dequantizeLaneOrder(w, off, cols, dst, dstOff);
             case Q5_K, Q6_K -> Dequant.row(type, w, off, cols, dst, dstOff);
             case Q5_K_X4 -> Q5_KX4MatVec.dequantizeLaneOrder(w, off, cols, dst, dstOff);
-            case Q6_K_I8 -> LaneBlocksMatVec.dequantizeLaneOrder(w, off, cols, LaneBlocksMatVec.Q6_K_I8, dst, dstOff);
-            case Q8_0_X16 -> LaneBlocksMatVec.dequantizeLaneOrder(w, off, cols, LaneBlocksMatVec.Q8_0_X16, dst, dstOff);
+            case Q6_K_I8, Q8_0_X16 -> LaneBlocksMatVec.dequantizeLaneOrder(w, off, cols, LaneBlocksMatVec.group(type), dst, dstOff);
         }
     }
 }

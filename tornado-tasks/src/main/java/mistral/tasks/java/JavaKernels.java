@@ -11,8 +11,6 @@ import mistral.tasks.graph.Step;
 import mistral.tasks.graph.Task;
 import mistral.tasks.graph.WeightTensor;
 import mistral.tasks.kernels.Q4_0X4;
-import mistral.tasks.kernels.Q6_KI8;
-import mistral.tasks.kernels.Q8_0X16;
 import mistral.tasks.kernels.ReferenceKernels;
 
 /**
@@ -160,13 +158,10 @@ final class JavaKernels {
                 MemorySegment xp = permuted(x, xOff, 1, cols, TensorType.Q5_K_X4), negSums = laneTerms;
                 parallel.range(w.rows(), 16, (start, end) -> Q5_KX4MatVec.matVec(m, w.rows(), cols, start, end, xp, negSums, out));
             }
-            case Q6_K_I8 -> {
-                float[] xp = permutedRows(x, xOff, 1, cols, TensorType.Q6_K_I8);
-                parallel.range(w.rows(), 16, (start, end) -> LaneBlocksMatVec.matVec(m, rowBytes, start, end, xp, cols, LaneBlocksMatVec.Q6_K_I8, out));
-            }
-            case Q8_0_X16 -> {
-                float[] xp = permutedRows(x, xOff, 1, cols, TensorType.Q8_0_X16);
-                parallel.range(w.rows(), 16, (start, end) -> LaneBlocksMatVec.matVec(m, rowBytes, start, end, xp, cols, LaneBlocksMatVec.Q8_0_X16, out));
+            case Q6_K_I8, Q8_0_X16 -> {
+                LaneBlocksMatVec.Group g = LaneBlocksMatVec.group(w.type());
+                float[] xp = permutedRows(x, xOff, 1, cols, w.type());
+                parallel.range(w.rows(), 16, (start, end) -> LaneBlocksMatVec.matVec(m, rowBytes, start, end, xp, cols, g, out));
             }
             default -> {
                 RowDot dot = RowDot.of(w.type());
@@ -258,12 +253,11 @@ final class JavaKernels {
         return lastRows;
     }
 
-    /** n rows of x from float xOff, each in the lane order of the layout ({@link Q6_KI8}'s, {@link Q8_0X16}'s or {@link Q4_0X4}'s). */
+    /** n rows of x from float xOff, each in the lane order of the layout ({@link LaneBlocksMatVec}'s or {@link Q4_0X4}'s). */
     private float[] permutedRows(float[] x, int xOff, int n, int cols, TensorType layout) {
         if (permutedRows.length < n * cols) permutedRows = new float[n * cols];
         for (int t = 0; t < n; t++) {
-            if (layout == TensorType.Q6_K_I8) Q6_KI8.permute(x, xOff + t * cols, cols, permutedRows, t * cols);
-            else if (layout == TensorType.Q8_0_X16) Q8_0X16.permute(x, xOff + t * cols, cols, permutedRows, t * cols);
+            if (LaneBlocksMatVec.inLanes(layout)) LaneBlocksMatVec.permute(x, xOff + t * cols, cols, LaneBlocksMatVec.group(layout), permutedRows, t * cols);
             else Q4_0X4.permute(x, xOff + t * cols, cols, permutedRows, t * cols);
         }
         return permutedRows;

@@ -6,6 +6,8 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import mistral.tasks.TensorType;
+import mistral.tasks.kernels.LaneBlocks;
 import mistral.tasks.kernels.Q6_KI8;
 import mistral.tasks.kernels.Q8_0X16;
 
@@ -26,8 +28,27 @@ final class LaneBlocksMatVec {
     record Group(int weights, int bytes, int scales) {
     }
 
-    static final Group Q6_K_I8 = new Group(256, Q6_KI8.BLOCK_BYTES, Q6_KI8.SCALES);
-    static final Group Q8_0_X16 = new Group(Q8_0X16.GROUP, Q8_0X16.GROUP_BYTES, Q8_0X16.SCALES);
+    private static final Group Q6_K_I8 = new Group(256, Q6_KI8.BLOCK_BYTES, Q6_KI8.SCALES);
+    private static final Group Q8_0_X16 = new Group(Q8_0X16.GROUP, Q8_0X16.GROUP_BYTES, Q8_0X16.SCALES);
+
+    /** Whether this layout has 16 blocks in the lanes (the types {@link #group} knows). */
+    static boolean inLanes(TensorType type) {
+        return type == TensorType.Q6_K_I8 || type == TensorType.Q8_0_X16;
+    }
+
+    /** The layout's group. */
+    static Group group(TensorType type) {
+        return switch (type) {
+            case Q6_K_I8 -> Q6_K_I8;
+            case Q8_0_X16 -> Q8_0_X16;
+            default -> throw new IllegalArgumentException(type + " does not have 16 blocks in the lanes");
+        };
+    }
+
+    /** x in the group's lanes' order ({@link LaneBlocks#permute}). */
+    static void permute(float[] x, int xOff, int cols, Group g, float[] xp, int xpOff) {
+        LaneBlocks.permute(x, xOff, cols, g.weights() / 16, xp, xpOff);
+    }
 
     private LaneBlocksMatVec() {
     }

@@ -14,7 +14,7 @@ import mistral.tasks.TensorType;
  * sub-block's products over the super-block and is scaled once, by the scales loaded as a vector,
  * where weight order took a broadcast scale and a multiply per 16 weights (harness, 2 threads,
  * alternating in one process: 14336 x 4096 11.3 -> 13.0 GB/s with -XX:UseAVX=2, 14.1 -> 17.9 on
- * 512 bits; 4096 x 14336 12.3 -> 14.4 and 15.8 -> 16.9). x is permuted to match ({@link #permute}).
+ * 512 bits; 4096 x 14336 12.3 -> 14.4 and 15.8 -> 16.9). x is permuted to match ({@link LaneBlocks#permute}).
  * In Q4_K_M files Q6_K holds the output matrix and the attn_v and ffn_down matrices of about 40% of
  * the layers.
  */
@@ -70,15 +70,6 @@ public final class Q6_KI8 {
             long blk = offset + (long) BLOCK_BYTES * sb;
             for (int i = 0; i < KQuants.QK; i++) {
                 dst[dstOff + KQuants.QK * sb + i] = w.get(DequantLayouts.FLOAT, blk + SCALES + 4L * (i / 16)) * w.get(ValueLayout.JAVA_BYTE, blk + 16 * (i % 16) + i / 16);
-            }
-        }
-    }
-
-    /** x in the lanes' order: xp[xpOff + 256 s + 16 k + j] = x[xOff + 256 s + 16 j + k] in every super-block s. */
-    public static void permute(float[] x, int xOff, int cols, float[] xp, int xpOff) {
-        for (int s = 0; s < cols; s += KQuants.QK) {
-            for (int j = 0; j < 16; j++) {
-                for (int k = 0; k < 16; k++) xp[xpOff + s + 16 * k + j] = x[xOff + s + 16 * j + k];
             }
         }
     }

@@ -12,7 +12,7 @@ import mistral.tasks.TensorType;
  * a vector, where the file's order takes a broadcast scale, a multiply and three adds per block on
  * 256-bit vectors (harness, 14336 x 4096, 2 threads, 1 GiB, alternating in one process,
  * -XX:UseAVX=2: 14.3 -> 17.0 GB/s-equivalent; 512 bits 21.3 against 21.5, so 512-bit machines keep
- * the file's layout). x is permuted to match ({@link #permute}).
+ * the file's layout). x is permuted to match ({@link LaneBlocks#permute}).
  */
 public final class Q8_0X16 {
     public static final int GROUP = 512;
@@ -51,15 +51,6 @@ public final class Q8_0X16 {
             long group = offset + (long) GROUP_BYTES * g;
             for (int i = 0; i < GROUP; i++) {
                 dst[dstOff + GROUP * g + i] = w.get(DequantLayouts.FLOAT, group + SCALES + 4L * (i / 32)) * w.get(ValueLayout.JAVA_BYTE, group + 16 * (i % 32) + i / 32);
-            }
-        }
-    }
-
-    /** x in the lanes' order: xp[xpOff + 512 g + 16 k + j] = x[xOff + 512 g + 32 j + k] in every group g. */
-    public static void permute(float[] x, int xOff, int cols, float[] xp, int xpOff) {
-        for (int g = 0; g < cols; g += GROUP) {
-            for (int j = 0; j < 16; j++) {
-                for (int k = 0; k < 32; k++) xp[xpOff + g + 16 * k + j] = x[xOff + g + 32 * j + k];
             }
         }
     }

@@ -34,7 +34,7 @@ class Q8_0X16Test {
         int cols = 1024;
         float[] x = new float[cols], xp = new float[cols];
         for (int i = 0; i < cols; i++) x[i] = i;
-        Q8_0X16.permute(x, 0, cols, xp, 0);
+        LaneBlocks.permute(x, 0, cols, 32, xp, 0);
         for (int g = 0; g < cols / Q8_0X16.GROUP; g++) {
             for (int j = 0; j < 16; j++) {
                 for (int k = 0; k < 32; k++) assertEquals(512 * g + 32 * j + k, xp[512 * g + 16 * k + j], 0f);
