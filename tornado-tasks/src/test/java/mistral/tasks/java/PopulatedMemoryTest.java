@@ -3,13 +3,18 @@ package mistral.tasks.java;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
-/** The weights' memory: zeroed, writable, 64 bytes past a page boundary on Linux, gone with its arena. */
+/** The weights' memory: zeroed, writable, resident before its first touch and 64 bytes past a page boundary on Linux, gone with its arena. */
 class PopulatedMemoryTest {
     private static final boolean LINUX = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux");
 
@@ -26,6 +31,22 @@ class PopulatedMemoryTest {
             m.set(ValueLayout.JAVA_BYTE, 0, (byte) 9);
             assertEquals(7, m.get(ValueLayout.JAVA_BYTE, bytes - 1));
             assertEquals(9, m.get(ValueLayout.JAVA_BYTE, 0));
+        }
+    }
+
+    @Test
+    void everyPageIsResidentBeforeItsFirstTouch() throws Throwable {
+        assumeTrue(LINUX);
+        Linker linker = Linker.nativeLinker();
+        MethodHandle mincore = linker.downcallHandle(linker.defaultLookup().find("mincore").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
+        long bytes = 200L << 20;
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment m = PopulatedMemory.allocate(bytes, arena);
+            long base = m.address() - PopulatedMemory.PAGE_OFFSET, pages = (bytes + PopulatedMemory.PAGE_OFFSET + 4095) / 4096;
+            MemorySegment resident = arena.allocate(pages);
+            assertEquals(0, (int) mincore.invokeExact(MemorySegment.ofAddress(base), pages * 4096, resident));
+            for (long p = 0; p < pages; p++) assertEquals(1, resident.get(ValueLayout.JAVA_BYTE, p) & 1, "page " + p + " of " + pages);
         }
     }
 
