@@ -2,6 +2,9 @@ package mistral.tasks.kernels;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import mistral.tasks.TensorType;
 
 /**
@@ -21,6 +24,8 @@ import mistral.tasks.TensorType;
 public final class Q6_KI8 {
     public static final int BLOCK_BYTES = 320;
     public static final int SCALES = 256;
+
+    private static final VarHandle LITTLE_ENDIAN_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private Q6_KI8() {
     }
@@ -43,19 +48,21 @@ public final class Q6_KI8 {
     /**
      * q - 32 of the super-block's 256 weights in order, as {@link KQuants#q6K} reads each: weight
      * 128 half + 32 group + l takes its low 4 bits from ql[64 half + 32 (group & 1) + l] (nibble
-     * group >> 1) and its high 2 from qh[32 half + l] (bits 2 group). Loops in that order, so each
-     * weight costs two loads and a few shifts (a loop over i with the indexes divided out took 5.3 ns
-     * a weight), into ordered; then weight 16j + k goes to byte 16k + j of out, a 16 x 16 byte
-     * transpose: 2.1-2.2 ns a weight in all (one thread, 4096 x 4096), as the unpacking alone took.
+     * group >> 1) and its high 2 from qh[32 half + l] (bits 2 group). Loops in that order, 8 weights
+     * at a time in a long (masks and shifts of 8 bytes, then q - 32 as a carry-free byte add:
+     * (v + 0x60) ^ 0x80 for v below 64), into ordered; then weight 16j + k goes to byte 16k + j of
+     * out, a 16 x 16 byte transpose. 1.1-1.2 ns a weight in all (one thread, 4096 x 4096), against
+     * 2.1-2.2 a byte at a time and 5.3 for a loop over i with the indexes divided out.
      */
     private static void unpack(byte[] in, int blk, byte[] ordered, byte[] out, int o) {
         for (int half = 0; half < 2; half++) {
             for (int group = 0; group < 4; group++) {
                 int ql = blk + 64 * half + 32 * (group & 1), qh = blk + 128 + 32 * half, lowShift = 4 * (group >> 1), highShift = 2 * group;
                 int to = 128 * half + 32 * group;
-                for (int l = 0; l < 32; l++) {
-                    int low = in[ql + l] >> lowShift & 0x0F, high = in[qh + l] >> highShift & 3;
-                    ordered[to + l] = (byte) ((low | high << 4) - 32);
+                for (int l = 0; l < 32; l += 8) {
+                    long low = (long) LITTLE_ENDIAN_LONG.get(in, ql + l) >>> lowShift & 0x0F0F0F0F0F0F0F0FL;
+                    long high = (long) LITTLE_ENDIAN_LONG.get(in, qh + l) >>> highShift & 0x0303030303030303L;
+                    LITTLE_ENDIAN_LONG.set(ordered, to + l, ((low | high << 4) + 0x6060606060606060L) ^ 0x8080808080808080L);
                 }
             }
         }
