@@ -256,8 +256,9 @@ final class JavaKernels {
     /** n rows of x from float xOff, each in the lane order of the layout ({@link LaneBlocksMatVec}'s or {@link Q4_0X4}'s). */
     private float[] permutedRows(float[] x, int xOff, int n, int cols, TensorType layout) {
         if (permutedRows.length < n * cols) permutedRows = new float[n * cols];
+        LaneBlocksMatVec.Group g = LaneBlocksMatVec.inLanes(layout) ? LaneBlocksMatVec.group(layout) : null;
         for (int t = 0; t < n; t++) {
-            if (LaneBlocksMatVec.inLanes(layout)) LaneBlocksMatVec.permute(x, xOff + t * cols, cols, LaneBlocksMatVec.group(layout), permutedRows, t * cols);
+            if (g != null) LaneBlocksMatVec.permute(x, xOff + t * cols, cols, g, permutedRows, t * cols);
             else Q4_0X4.permute(x, xOff + t * cols, cols, permutedRows, t * cols);
         }
         return permutedRows;

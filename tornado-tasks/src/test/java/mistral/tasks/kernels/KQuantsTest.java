@@ -81,11 +81,6 @@ class KQuantsTest {
             case Q5_K -> Q5_KX4.regroup(file, regrouped, 0, rows, cols);
             default -> Q6_KI8.regroup(file, regrouped, 0, rows, cols);
         }
-        for (int row = 0; row < rows; row++) {
-            float[] expected = new float[cols], actual = new float[cols];
-            Dequant.row(type, file, row * fileRow, cols, expected, 0);
-            Dequant.row(layout, regrouped, row * x4Row, cols, actual, 0);
-            for (int i = 0; i < cols; i++) assertEquals(expected[i], actual[i], 0f, "row " + row + " weight " + i);
-        }
+        RegroupedRows.assertSameWeights(type, file, layout, regrouped, rows, cols);
     }
 }

@@ -1,6 +1,5 @@
 package mistral.tasks.kernels;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -26,12 +25,7 @@ class Q4_0X4Test {
         q4.data().set(DequantLayouts.SHORT, 18L * 4, Float.floatToFloat16(-0.75f));
         MemorySegment x4 = Arena.ofAuto().allocate((long) rows * TensorType.Q4_0_X4.bytesFor(cols));
         Q4_0X4.regroup(q4.data(), x4, 0, rows, cols);
-        for (int r = 0; r < rows; r++) {
-            float[] expected = new float[cols], actual = new float[cols];
-            Dequant.row(TensorType.Q4_0, q4.data(), r * q4.rowBytes(), cols, expected, 0);
-            Dequant.row(TensorType.Q4_0_X4, x4, r * TensorType.Q4_0_X4.bytesFor(cols), cols, actual, 0);
-            assertArrayEquals(expected, actual, "row " + r);
-        }
+        RegroupedRows.assertSameWeights(TensorType.Q4_0, q4.data(), TensorType.Q4_0_X4, x4, rows, cols);
         float[] first = new float[cols];
         Dequant.row(TensorType.Q4_0_X4, x4, 0, cols, first, 0);
         for (int i = 96; i < 128; i++) assertEquals(0f, Math.abs(first[i]), "zero-scale block");

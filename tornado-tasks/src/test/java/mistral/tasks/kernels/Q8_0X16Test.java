@@ -1,6 +1,5 @@
 package mistral.tasks.kernels;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -20,12 +19,7 @@ class Q8_0X16Test {
         q8.data().set(DequantLayouts.SHORT, 34L * 17, Float.floatToFloat16(-0.75f)); // a negative scale survives the widening
         MemorySegment x16 = Arena.ofAuto().allocate((long) rows * TensorType.Q8_0_X16.bytesFor(cols));
         Q8_0X16.regroup(q8.data(), x16, 0, rows, cols);
-        for (int r = 0; r < rows; r++) {
-            float[] expected = new float[cols], actual = new float[cols];
-            Dequant.row(TensorType.Q8_0, q8.data(), r * q8.rowBytes(), cols, expected, 0);
-            Dequant.row(TensorType.Q8_0_X16, x16, r * TensorType.Q8_0_X16.bytesFor(cols), cols, actual, 0);
-            assertArrayEquals(expected, actual, "row " + r);
-        }
+        RegroupedRows.assertSameWeights(TensorType.Q8_0, q8.data(), TensorType.Q8_0_X16, x16, rows, cols);
     }
 
     /** Byte 16k + j of a group (weight k of block j) meets xp[16k + j]: the permutation is the layout's. */
