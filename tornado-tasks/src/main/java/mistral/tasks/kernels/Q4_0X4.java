@@ -2,9 +2,6 @@ package mistral.tasks.kernels;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import mistral.tasks.TensorType;
 
 /**
@@ -33,8 +30,6 @@ public final class Q4_0X4 {
     public static final int GROUP = 128;
     public static final int GROUP_BYTES = 80;
     public static final int SCALES = 64;
-
-    private static final VarHandle LITTLE_ENDIAN_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     private Q4_0X4() {
     }
@@ -128,7 +123,7 @@ public final class Q4_0X4 {
                 nibbles[m + 4] = q >>> 4 & 0x0F0F0F0F;
             }
             putLanes(nibbles, out, o + 4 * lane(b, 0));
-            putInt(out, o + SCALES + 4 * b, Float.floatToRawIntBits(Float.float16ToFloat(in.get(DequantLayouts.SHORT, i + 18 * b))));
+            LittleEndianBytes.putInt(out, o + SCALES + 4 * b, Float.floatToRawIntBits(Float.float16ToFloat(in.get(DequantLayouts.SHORT, i + 18 * b))));
         }
     }
 
@@ -143,15 +138,10 @@ public final class Q4_0X4 {
         int m2 = nibbles[4] | nibbles[5] << 4, m3 = nibbles[6] | nibbles[7] << 4;
         int t0 = m0 & 0x00FF00FF | (m1 & 0x00FF00FF) << 8, t1 = m0 >>> 8 & 0x00FF00FF | m1 & 0xFF00FF00;
         int t2 = m2 & 0x00FF00FF | (m3 & 0x00FF00FF) << 8, t3 = m2 >>> 8 & 0x00FF00FF | m3 & 0xFF00FF00;
-        putInt(out, o, t0 & 0xFFFF | t2 << 16);
-        putInt(out, o + 4, t1 & 0xFFFF | t3 << 16);
-        putInt(out, o + 8, t0 >>> 16 | t2 & 0xFFFF0000);
-        putInt(out, o + 12, t1 >>> 16 | t3 & 0xFFFF0000);
-    }
-
-    /** v little-endian at a[o..o+4), one store. */
-    static void putInt(byte[] a, int o, int v) {
-        LITTLE_ENDIAN_INT.set(a, o, v);
+        LittleEndianBytes.putInt(out, o, t0 & 0xFFFF | t2 << 16);
+        LittleEndianBytes.putInt(out, o + 4, t1 & 0xFFFF | t3 << 16);
+        LittleEndianBytes.putInt(out, o + 8, t0 >>> 16 | t2 & 0xFFFF0000);
+        LittleEndianBytes.putInt(out, o + 12, t1 >>> 16 | t3 & 0xFFFF0000);
     }
 
     /**

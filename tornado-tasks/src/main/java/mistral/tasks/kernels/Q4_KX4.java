@@ -63,8 +63,8 @@ public final class Q4_KX4 {
             int j = 4 * g + b, qs = blk + 16 + 32 * (j / 2), shift = 4 * (j % 2);
             for (int k = 0; k < 8; k++) nibbles[k] = header.get(DequantLayouts.INT, qs + 4 * k) >>> shift & 0x0F0F0F0F;
             Q4_0X4.putLanes(nibbles, out, o + 4 * Q4_0X4.lane(b, 0));
-            Q4_0X4.putInt(out, o + SCALES + 4 * b, Float.floatToRawIntBits(d * KQuants.scaleOrMin(header, blk + 4, j, 0)));
-            Q4_0X4.putInt(out, o + MINS + 4 * b, Float.floatToRawIntBits(dmin * KQuants.scaleOrMin(header, blk + 4, j, 1)));
+            LittleEndianBytes.putInt(out, o + SCALES + 4 * b, Float.floatToRawIntBits(d * KQuants.scaleOrMin(header, blk + 4, j, 0)));
+            LittleEndianBytes.putInt(out, o + MINS + 4 * b, Float.floatToRawIntBits(dmin * KQuants.scaleOrMin(header, blk + 4, j, 1)));
         }
     }
 

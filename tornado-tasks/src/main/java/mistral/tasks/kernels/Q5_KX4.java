@@ -68,9 +68,9 @@ public final class Q5_KX4 {
                 fifths |= (header.get(DequantLayouts.INT, qh + 4 * k) >>> j & 0x01010101) << (k / 2 + 4 * (k % 2));
             }
             Q4_0X4.putLanes(nibbles, out, o + 4 * Q4_0X4.lane(b, 0));
-            Q4_0X4.putInt(out, o + FIFTH + Q4_0X4.lane(b, 0), fifths);
-            Q4_0X4.putInt(out, o + SCALES + 4 * b, Float.floatToRawIntBits(d * KQuants.scaleOrMin(header, blk + 4, j, 0)));
-            Q4_0X4.putInt(out, o + MINS + 4 * b, Float.floatToRawIntBits(dmin * KQuants.scaleOrMin(header, blk + 4, j, 1)));
+            LittleEndianBytes.putInt(out, o + FIFTH + Q4_0X4.lane(b, 0), fifths);
+            LittleEndianBytes.putInt(out, o + SCALES + 4 * b, Float.floatToRawIntBits(d * KQuants.scaleOrMin(header, blk + 4, j, 0)));
+            LittleEndianBytes.putInt(out, o + MINS + 4 * b, Float.floatToRawIntBits(dmin * KQuants.scaleOrMin(header, blk + 4, j, 1)));
         }
     }
 

@@ -2,9 +2,6 @@ package mistral.tasks.kernels;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import mistral.tasks.TensorType;
 
 /**
@@ -24,8 +21,6 @@ import mistral.tasks.TensorType;
 public final class Q6_KI8 {
     public static final int BLOCK_BYTES = 320;
     public static final int SCALES = 256;
-
-    private static final VarHandle LITTLE_ENDIAN_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private Q6_KI8() {
     }
@@ -60,9 +55,9 @@ public final class Q6_KI8 {
                 int ql = blk + 64 * half + 32 * (group & 1), qh = blk + 128 + 32 * half, lowShift = 4 * (group >> 1), highShift = 2 * group;
                 int to = 128 * half + 32 * group;
                 for (int l = 0; l < 32; l += 8) {
-                    long low = (long) LITTLE_ENDIAN_LONG.get(in, ql + l) >>> lowShift & 0x0F0F0F0F0F0F0F0FL;
-                    long high = (long) LITTLE_ENDIAN_LONG.get(in, qh + l) >>> highShift & 0x0303030303030303L;
-                    LITTLE_ENDIAN_LONG.set(ordered, to + l, ((low | high << 4) + 0x6060606060606060L) ^ 0x8080808080808080L);
+                    long low = LittleEndianBytes.getLong(in, ql + l) >>> lowShift & 0x0F0F0F0F0F0F0F0FL;
+                    long high = LittleEndianBytes.getLong(in, qh + l) >>> highShift & 0x0303030303030303L;
+                    LittleEndianBytes.putLong(ordered, to + l, ((low | high << 4) + 0x6060606060606060L) ^ 0x8080808080808080L);
                 }
             }
         }
