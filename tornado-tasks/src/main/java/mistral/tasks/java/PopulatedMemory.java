@@ -3,13 +3,10 @@ package mistral.tasks.java;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.util.Locale;
 import java.util.stream.IntStream;
 
@@ -29,27 +26,22 @@ import java.util.stream.IntStream;
  */
 final class PopulatedMemory {
     static final long PAGE_OFFSET = 64;
-    private static final int PROT_READ_WRITE = 0x3, MAP_PRIVATE_ANONYMOUS = 0x22, MADV_POPULATE_WRITE = 23, ENOMEM = 12;
+    private static final int PROT_READ_WRITE = 0x3, MAP_PRIVATE_ANONYMOUS = 0x22;
     private static final long MAP_FAILED = -1L, PAGE = 4096, MIN_PIECE = 2L << 20;
     private static final int MAX_PIECES = 64;
-    private static final MethodHandle MMAP, MUNMAP, MADVISE;
-    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final MethodHandle MMAP, MUNMAP;
 
     static {
         Linker linker = Linker.nativeLinker();
         SymbolLookup libc = linker.defaultLookup();
         var mmap = libc.find("mmap");
         var munmap = libc.find("munmap");
-        var madvise = libc.find("madvise");
         boolean linux = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux");
-        boolean usable = linux && mmap.isPresent() && munmap.isPresent() && madvise.isPresent();
+        boolean usable = linux && mmap.isPresent() && munmap.isPresent() && Madvise.available();
         MMAP = usable ? linker.downcallHandle(mmap.get(), FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS,
                 ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG)) : null;
         MUNMAP = usable ? linker.downcallHandle(munmap.get(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
                 ValueLayout.ADDRESS, ValueLayout.JAVA_LONG)) : null;
-        MADVISE = usable ? linker.downcallHandle(madvise.get(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT), Linker.Option.captureCallState("errno")) : null;
     }
 
     private PopulatedMemory() {
@@ -87,18 +79,9 @@ final class PopulatedMemory {
     }
 
     private static void populatePages(long start, long length, long mappingLength) {
-        int rc, errno;
-        try (Arena state = Arena.ofConfined()) {
-            MemorySegment callState = state.allocate(CALL_STATE);
-            try {
-                rc = (int) MADVISE.invokeExact(callState, MemorySegment.ofAddress(start), length, MADV_POPULATE_WRITE);
-            } catch (Throwable t) {
-                throw new IllegalStateException("madvise failed", t);
-            }
-            errno = (int) ERRNO.get(callState, 0L);
-        }
-        if (rc == 0) return;
-        if (errno == ENOMEM) {
+        int errno = Madvise.advise(start, length, Madvise.POPULATE_WRITE);
+        if (errno == 0) return;
+        if (errno == Madvise.ENOMEM) {
             throw new IllegalStateException("out of memory: the system could not supply the " + (mappingLength >> 20)
                     + " MiB of a weight's copy (madvise MADV_POPULATE_WRITE: ENOMEM)");
         }
