@@ -69,8 +69,12 @@ final class Q4_0X4MatVec {
             long rowBytes = TensorType.Q4_0_X4.bytesFor(n), block = Q4_0X4.groupOffset(rows, cols, 0, c / GROUP);
             for (int a = start; a < start + half; a++) {
                 int b = RowPairs.partner(a, half, end);
-                if (Simd.WIDE) dot512Rows2(w, block + a * rowBytes, block + b * rowBytes, xp, c, n, out, a, b, c == 0);
-                else dot256Rows2(w, block + a * rowBytes, block + b * rowBytes, xp, bias, c, n, out, a, b, c == 0);
+                if (Simd.WIDE) {
+                    dot512Rows2(w, block + a * rowBytes, block + b * rowBytes, xp, c, n, out, a, b, c == 0);
+                } else {
+                    store(out, a, dot256(w, block + a * rowBytes, xp, bias, c, n), c == 0);
+                    if (b != a) store(out, b, dot256(w, block + b * rowBytes, xp, bias, c, n), c == 0);
+                }
             }
         }
     }
@@ -302,70 +306,6 @@ final class Q4_0X4MatVec {
         if (b != a) store(out, b, b0.add(b1).reduceLanes(VectorOperators.ADD), first);
     }
 
-    /**
-     * Half groups per group, read from a field C2 does not fold: with the constant 2 C2 unrolled
-     * {@link #dot256Rows2}'s half-group loop, and both halves' values for two rows spilled (88
-     * stack moves a group, slower than one row at a time). Rolled, the loop keeps 13 bounds checks
-     * and no spills.
-     */
-    static int halvesPerGroup = 2;
-
-    /**
-     * Rows a and b (at offA and offB) against x, as {@link #dot256} but one FMA chain per half group
-     * and row (two rows' two chains do not fit 16 ymm registers); b == a stores once. Helpers
-     * written out as in {@link #dot512Rows2}, and the two nibble halves too: as a 2-trip inner loop
-     * one harness run in eight ran at 3.5 GB/s.
-     */
-    private static void dot256Rows2(MemorySegment w, long offA, long offB, MemorySegment xp, MemorySegment bias, int xOff, int cols,
-                                    float[] out, int a, int b, boolean first) {
-        IntVector m0 = IntVector.broadcast(I, BYTE_NIBBLE_MASKS[0]), m1 = IntVector.broadcast(I, BYTE_NIBBLE_MASKS[1]);
-        IntVector m2 = IntVector.broadcast(I, BYTE_NIBBLE_MASKS[2]), m3 = IntVector.broadcast(I, BYTE_NIBBLE_MASKS[3]);
-        FloatVector sumA = FloatVector.zero(F), sumB = sumA;
-        long xb = 4L * xOff, bb = 4L * (xOff / 8);
-        int halves = halvesPerGroup;
-        for (int g = 0; g < cols / GROUP; g++) {
-            long ga = offA + (long) GROUP_BYTES * g, gb = offB + (long) GROUP_BYTES * g, xo = xb + 4L * GROUP * g, bo = bb + 64L * g;
-            for (int h = 0; h < halves; h++) {
-                IntVector v = IntVector.fromMemorySegment(I, w, ga + 32 * h, ByteOrder.LITTLE_ENDIAN);
-                IntVector p = IntVector.fromMemorySegment(I, w, gb + 32 * h, ByteOrder.LITTLE_ENDIAN);
-                long xh = xo + 32 * h;
-                FloatVector bi = FloatVector.fromMemorySegment(F, bias, bo + 32 * h, ByteOrder.LITTLE_ENDIAN);
-                FloatVector x = FloatVector.fromMemorySegment(F, xp, xh, ByteOrder.LITTLE_ENDIAN);
-                FloatVector t = ((FloatVector) v.and(m0).convertShape(VectorOperators.I2F, F, 0)).fma(x, bi);
-                FloatVector s = ((FloatVector) p.and(m0).convertShape(VectorOperators.I2F, F, 0)).fma(x, bi);
-                x = FloatVector.fromMemorySegment(F, xp, xh + 128, ByteOrder.LITTLE_ENDIAN);
-                t = ((FloatVector) v.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
-                s = ((FloatVector) p.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
-                x = FloatVector.fromMemorySegment(F, xp, xh + 256, ByteOrder.LITTLE_ENDIAN);
-                t = ((FloatVector) v.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
-                s = ((FloatVector) p.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
-                x = FloatVector.fromMemorySegment(F, xp, xh + 384, ByteOrder.LITTLE_ENDIAN);
-                t = ((FloatVector) v.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
-                s = ((FloatVector) p.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
-                v = v.lanewise(VectorOperators.LSHR, 4);
-                p = p.lanewise(VectorOperators.LSHR, 4);
-                x = FloatVector.fromMemorySegment(F, xp, xh + 64, ByteOrder.LITTLE_ENDIAN);
-                t = ((FloatVector) v.and(m0).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
-                s = ((FloatVector) p.and(m0).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
-                x = FloatVector.fromMemorySegment(F, xp, xh + 192, ByteOrder.LITTLE_ENDIAN);
-                t = ((FloatVector) v.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
-                s = ((FloatVector) p.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
-                x = FloatVector.fromMemorySegment(F, xp, xh + 320, ByteOrder.LITTLE_ENDIAN);
-                t = ((FloatVector) v.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
-                s = ((FloatVector) p.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
-                x = FloatVector.fromMemorySegment(F, xp, xh + 448, ByteOrder.LITTLE_ENDIAN);
-                t = ((FloatVector) v.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
-                s = ((FloatVector) p.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
-                IntVector lastA = IntVector.fromMemorySegment(I, w, ga + SCALES + 8 * h + 8 - 32, ByteOrder.LITTLE_ENDIAN);
-                IntVector lastB = IntVector.fromMemorySegment(I, w, gb + SCALES + 8 * h + 8 - 32, ByteOrder.LITTLE_ENDIAN);
-                sumA = t.fma(SPREAD.selectFrom(lastA, lastA).reinterpretAsFloats(), sumA);
-                sumB = s.fma(SPREAD.selectFrom(lastB, lastB).reinterpretAsFloats(), sumB);
-            }
-        }
-        store(out, a, sumA.reduceLanes(VectorOperators.ADD), first);
-        if (b != a) store(out, b, sumB.reduceLanes(VectorOperators.ADD), first);
-    }
-
     /** (q - 8) of nibble {@code shift / 4}, 8 lanes: mask, offset and convert (the prefill's dequantization). */
     private static FloatVector weights256(IntVector quants, int shift) {
         return (FloatVector) quants.lanewise(VectorOperators.LSHR, shift).and(0xF).sub(8).convertShape(VectorOperators.I2F, F, 0);
@@ -434,31 +374,32 @@ final class Q4_0X4MatVec {
      * that is affine in the group index, so C2 hoists the bounds checks out of the loop (one half
      * group per iteration indexed by p >> 1 and p & 1 kept a check beside each of its 11 loads).
      * Nibbles 0, 2, 4, 6 are masked in place in the quants, 1, 3, 5, 7 in the quants shifted by 4:
-     * four masks, which stay in registers. Two FMA chains per half group; four, or two rows at
-     * once, went past C2's inlining cutoff.
+     * four masks, which stay in registers. One FMA chain per half group (two ran alike), one row:
+     * a loop over two rows at once read 6.5-6.9 GB/s from DRAM on an Intel Xeon host against
+     * 12.8-13.2 for this one over the same row pairs ({@link #matVec}), level with it in L2.
      */
     private static float dot256(MemorySegment w, long off, MemorySegment xp, MemorySegment bias, int xOff, int cols) {
         IntVector m0 = mask(0), m1 = mask(1), m2 = mask(2), m3 = mask(3);
-        FloatVector a = FloatVector.zero(F);
+        FloatVector sum = FloatVector.zero(F);
         long xb = 4L * xOff, bb = 4L * (xOff / 8);
         for (int g = 0; g < cols / GROUP; g++) {
             long go = off + (long) GROUP_BYTES * g, xo = xb + 4L * GROUP * g, bo = bb + 64L * g;
             for (int h = 0; h < 2; h++) {
                 IntVector v = IntVector.fromMemorySegment(I, w, go + 32 * h, ByteOrder.LITTLE_ENDIAN);
-                IntVector u = v.lanewise(VectorOperators.LSHR, 4);
                 long xh = xo + 32 * h;
-                FloatVector t0 = nibbleInPlace(v, m0).fma(xAt(xp, xh), FloatVector.fromMemorySegment(F, bias, bo + 32 * h, ByteOrder.LITTLE_ENDIAN));
-                FloatVector t1 = nibbleInPlace(u, m0).mul(xAt(xp, xh + 64));
-                t0 = nibbleInPlace(v, m1).fma(xAt(xp, xh + 128), t0);
-                t1 = nibbleInPlace(u, m1).fma(xAt(xp, xh + 192), t1);
-                t0 = nibbleInPlace(v, m2).fma(xAt(xp, xh + 256), t0);
-                t1 = nibbleInPlace(u, m2).fma(xAt(xp, xh + 320), t1);
-                t0 = nibbleInPlace(v, m3).fma(xAt(xp, xh + 384), t0);
-                t1 = nibbleInPlace(u, m3).fma(xAt(xp, xh + 448), t1);
-                a = t0.add(t1).fma(scales(w, go, h), a);
+                FloatVector t = nibbleInPlace(v, m0).fma(xAt(xp, xh), FloatVector.fromMemorySegment(F, bias, bo + 32 * h, ByteOrder.LITTLE_ENDIAN));
+                t = nibbleInPlace(v, m1).fma(xAt(xp, xh + 128), t);
+                t = nibbleInPlace(v, m2).fma(xAt(xp, xh + 256), t);
+                t = nibbleInPlace(v, m3).fma(xAt(xp, xh + 384), t);
+                v = v.lanewise(VectorOperators.LSHR, 4);
+                t = nibbleInPlace(v, m0).fma(xAt(xp, xh + 64), t);
+                t = nibbleInPlace(v, m1).fma(xAt(xp, xh + 192), t);
+                t = nibbleInPlace(v, m2).fma(xAt(xp, xh + 320), t);
+                t = nibbleInPlace(v, m3).fma(xAt(xp, xh + 448), t);
+                sum = t.fma(scales(w, go, h), sum);
             }
         }
-        return a.reduceLanes(VectorOperators.ADD);
+        return sum.reduceLanes(VectorOperators.ADD);
     }
 
     private static IntVector mask(int j) {

@@ -51,8 +51,12 @@ final class Q4_KX4MatVec {
             long rowBytes = TensorType.Q4_K_X4.bytesFor(n), block = Q4_KX4.groupOffset(rows, cols, 0, c / GROUP);
             for (int a = start; a < start + half; a++) {
                 int b = RowPairs.partner(a, half, end);
-                if (Simd.WIDE) dot512Rows2(w, block + a * rowBytes, block + b * rowBytes, xp, negSums, c, n, out, a, b, c == 0);
-                else dot256Rows2(w, block + a * rowBytes, block + b * rowBytes, xp, negSums, c, n, out, a, b, c == 0);
+                if (Simd.WIDE) {
+                    dot512Rows2(w, block + a * rowBytes, block + b * rowBytes, xp, negSums, c, n, out, a, b, c == 0);
+                } else {
+                    store(out, a, dot256(w, block + a * rowBytes, xp, negSums, c, n), c == 0);
+                    if (b != a) store(out, b, dot256(w, block + b * rowBytes, xp, negSums, c, n), c == 0);
+                }
             }
         }
     }
@@ -102,65 +106,40 @@ final class Q4_KX4MatVec {
     }
 
     /**
-     * Rows a and b against x, 8 lanes, one half group per inner iteration (lanes 8h..8h+7 of the
-     * 512-bit view: sub-blocks 2h and 2h + 1), as {@link Q4_0X4MatVec}'s 256-bit two-row kernel:
-     * nibbles masked in place against x scaled to match, one FMA chain per half group and row, then
-     * one FMA with the spread scales and one with the spread mins and -sum(x). Written out likewise.
+     * One row against x, 8 lanes, one half group per inner iteration (lanes 8h..8h+7 of the 512-bit
+     * view: sub-blocks 2h and 2h + 1), as {@link Q4_0X4MatVec}'s 256-bit kernel: nibbles masked in
+     * place against x scaled to match, one FMA chain per half group, then one FMA with the spread
+     * scales and one with the spread mins and -sum(x). One row, as there: the two-row loop read
+     * DRAM at about half the rate on an Intel Xeon host.
      */
-    private static void dot256Rows2(MemorySegment w, long offA, long offB, MemorySegment xp, MemorySegment negSums, int xOff, int cols,
-                                    float[] out, int a, int b, boolean first) {
+    private static float dot256(MemorySegment w, long off, MemorySegment xp, MemorySegment negSums, int xOff, int cols) {
         IntVector m0 = IntVector.broadcast(I, Q4_0X4MatVec.BYTE_NIBBLE_MASKS[0]), m1 = IntVector.broadcast(I, Q4_0X4MatVec.BYTE_NIBBLE_MASKS[1]);
         IntVector m2 = IntVector.broadcast(I, Q4_0X4MatVec.BYTE_NIBBLE_MASKS[2]), m3 = IntVector.broadcast(I, Q4_0X4MatVec.BYTE_NIBBLE_MASKS[3]);
-        FloatVector sumA = FloatVector.zero(F), sumB = sumA;
+        FloatVector sum = FloatVector.zero(F);
         long xb = 4L * xOff, sb = 4L * (xOff / 8);
-        int halves = Q4_0X4MatVec.halvesPerGroup; // a field C2 does not fold: see there
         for (int g = 0; g < cols / GROUP; g++) {
-            long ga = offA + (long) GROUP_BYTES * g, gb = offB + (long) GROUP_BYTES * g, xo = xb + 4L * GROUP * g, so = sb + 64L * g;
-            for (int h = 0; h < halves; h++) {
-                IntVector v = IntVector.fromMemorySegment(I, w, ga + 32 * h, ByteOrder.LITTLE_ENDIAN);
-                IntVector p = IntVector.fromMemorySegment(I, w, gb + 32 * h, ByteOrder.LITTLE_ENDIAN);
+            long go = off + (long) GROUP_BYTES * g, xo = xb + 4L * GROUP * g, so = sb + 64L * g;
+            for (int h = 0; h < 2; h++) {
+                IntVector v = IntVector.fromMemorySegment(I, w, go + 32 * h, ByteOrder.LITTLE_ENDIAN);
                 long xh = xo + 32 * h;
-                FloatVector x = FloatVector.fromMemorySegment(F, xp, xh, ByteOrder.LITTLE_ENDIAN);
-                FloatVector t = ((FloatVector) v.and(m0).convertShape(VectorOperators.I2F, F, 0)).mul(x);
-                FloatVector s = ((FloatVector) p.and(m0).convertShape(VectorOperators.I2F, F, 0)).mul(x);
-                x = FloatVector.fromMemorySegment(F, xp, xh + 128, ByteOrder.LITTLE_ENDIAN);
-                t = ((FloatVector) v.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
-                s = ((FloatVector) p.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
-                x = FloatVector.fromMemorySegment(F, xp, xh + 256, ByteOrder.LITTLE_ENDIAN);
-                t = ((FloatVector) v.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
-                s = ((FloatVector) p.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
-                x = FloatVector.fromMemorySegment(F, xp, xh + 384, ByteOrder.LITTLE_ENDIAN);
-                t = ((FloatVector) v.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
-                s = ((FloatVector) p.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
+                FloatVector t = ((FloatVector) v.and(m0).convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromMemorySegment(F, xp, xh, ByteOrder.LITTLE_ENDIAN));
+                t = ((FloatVector) v.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 128, ByteOrder.LITTLE_ENDIAN), t);
+                t = ((FloatVector) v.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 256, ByteOrder.LITTLE_ENDIAN), t);
+                t = ((FloatVector) v.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 384, ByteOrder.LITTLE_ENDIAN), t);
                 v = v.lanewise(VectorOperators.LSHR, 4);
-                p = p.lanewise(VectorOperators.LSHR, 4);
-                x = FloatVector.fromMemorySegment(F, xp, xh + 64, ByteOrder.LITTLE_ENDIAN);
-                t = ((FloatVector) v.and(m0).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
-                s = ((FloatVector) p.and(m0).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
-                x = FloatVector.fromMemorySegment(F, xp, xh + 192, ByteOrder.LITTLE_ENDIAN);
-                t = ((FloatVector) v.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
-                s = ((FloatVector) p.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
-                x = FloatVector.fromMemorySegment(F, xp, xh + 320, ByteOrder.LITTLE_ENDIAN);
-                t = ((FloatVector) v.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
-                s = ((FloatVector) p.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
-                x = FloatVector.fromMemorySegment(F, xp, xh + 448, ByteOrder.LITTLE_ENDIAN);
-                t = ((FloatVector) v.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
-                s = ((FloatVector) p.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
+                t = ((FloatVector) v.and(m0).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 64, ByteOrder.LITTLE_ENDIAN), t);
+                t = ((FloatVector) v.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 192, ByteOrder.LITTLE_ENDIAN), t);
+                t = ((FloatVector) v.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 320, ByteOrder.LITTLE_ENDIAN), t);
+                t = ((FloatVector) v.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 448, ByteOrder.LITTLE_ENDIAN), t);
                 FloatVector ns = FloatVector.fromMemorySegment(F, negSums, so + 32 * h, ByteOrder.LITTLE_ENDIAN);
-                IntVector scA = IntVector.fromMemorySegment(I, w, ga + SCALES + 8 * h + 8 - 32, ByteOrder.LITTLE_ENDIAN);
-                IntVector scB = IntVector.fromMemorySegment(I, w, gb + SCALES + 8 * h + 8 - 32, ByteOrder.LITTLE_ENDIAN);
-                IntVector mnA = IntVector.fromMemorySegment(I, w, ga + MINS + 8 * h + 8 - 32, ByteOrder.LITTLE_ENDIAN);
-                IntVector mnB = IntVector.fromMemorySegment(I, w, gb + MINS + 8 * h + 8 - 32, ByteOrder.LITTLE_ENDIAN);
-                sumA = t.fma(SPREAD.selectFrom(scA, scA).reinterpretAsFloats(), sumA);
-                sumB = s.fma(SPREAD.selectFrom(scB, scB).reinterpretAsFloats(), sumB);
-                sumA = ns.fma(SPREAD.selectFrom(mnA, mnA).reinterpretAsFloats(), sumA);
-                sumB = ns.fma(SPREAD.selectFrom(mnB, mnB).reinterpretAsFloats(), sumB);
+                IntVector sc = IntVector.fromMemorySegment(I, w, go + SCALES + 8 * h + 8 - 32, ByteOrder.LITTLE_ENDIAN);
+                IntVector mn = IntVector.fromMemorySegment(I, w, go + MINS + 8 * h + 8 - 32, ByteOrder.LITTLE_ENDIAN);
+                sum = t.fma(SPREAD.selectFrom(sc, sc).reinterpretAsFloats(), sum);
+                sum = ns.fma(SPREAD.selectFrom(mn, mn).reinterpretAsFloats(), sum);
             }
         }
-        store(out, a, sumA.reduceLanes(VectorOperators.ADD), first);
-        if (b != a) store(out, b, sumB.reduceLanes(VectorOperators.ADD), first);
+        return sum.reduceLanes(VectorOperators.ADD);
     }
-
 
     /**
      * Dequantizes a row into dst in the lanes' order (for the prefill matmul, which multiplies it

@@ -39,15 +39,19 @@ final class Q5_KX4MatVec {
     /** The masks 0x1F << 8j, j < 4, from an array so that C2 keeps them in registers (see Q4_0X4MatVec's nibble masks). */
     private static final int[] FIELD_MASKS = {0x1F, 0x1F00, 0x1F0000, 0x1F000000};
 
-    /** Parts per group (1 for 512 bits, 2 for 256), from a field C2 does not fold: see Q4_0X4MatVec's halvesPerGroup. */
+    /**
+     * Parts per group of the two-row loop (1 for 512 bits), from a field C2 does not fold: with a
+     * constant trip count C2 unrolls the part loop, and two rows' values for both parts spill.
+     */
     private static int partsPerGroup = 16 / I.length();
 
     private Q5_KX4MatVec() {
     }
 
     /**
-     * out[r] = row r . x for rows [start, end): two rows at a time ({@link RowPairs}) and one column
-     * block at a time, as {@link Q4_KX4MatVec#matVec}; xp and negSums as there, xp scaled at both widths.
+     * out[r] = row r . x for rows [start, end): in {@link RowPairs} (two rows per loop with 512-bit
+     * vectors, one after the other with 256-bit ones) and one column block at a time, as
+     * {@link Q4_KX4MatVec#matVec}; xp and negSums as there, xp scaled at both widths.
      */
     static void matVec(MemorySegment w, int rows, int cols, int start, int end, MemorySegment xp, MemorySegment negSums, float[] out) {
         int half = RowPairs.half(start, end);
@@ -56,7 +60,12 @@ final class Q5_KX4MatVec {
             long rowBytes = TensorType.Q5_K_X4.bytesFor(n), block = Q5_KX4.groupOffset(rows, cols, 0, c / GROUP);
             for (int a = start; a < start + half; a++) {
                 int b = RowPairs.partner(a, half, end);
-                dotRows2(w, block + a * rowBytes, block + b * rowBytes, xp, negSums, c, n, out, a, b, c == 0);
+                if (Simd.WIDE) {
+                    dotRows2(w, block + a * rowBytes, block + b * rowBytes, xp, negSums, c, n, out, a, b, c == 0);
+                } else {
+                    store(out, a, dot256(w, block + a * rowBytes, xp, negSums, c, n), c == 0);
+                    if (b != a) store(out, b, dot256(w, block + b * rowBytes, xp, negSums, c, n), c == 0);
+                }
             }
         }
     }
@@ -125,6 +134,44 @@ final class Q5_KX4MatVec {
         if (b != a) store(out, b, sumB.reduceLanes(VectorOperators.ADD), first);
     }
 
+
+    /**
+     * One row against x with 256-bit vectors (two parts a group), the arithmetic of
+     * {@link #dotRows2}: the two-row loop read DRAM slower on an Intel Xeon host (see
+     * {@link Q4_0X4MatVec}'s 256-bit kernel).
+     */
+    private static float dot256(MemorySegment w, long off, MemorySegment xp, MemorySegment negSums, int xOff, int cols) {
+        IntVector m0 = IntVector.broadcast(I, FIELD_MASKS[0]), m1 = IntVector.broadcast(I, FIELD_MASKS[1]);
+        IntVector m2 = IntVector.broadcast(I, FIELD_MASKS[2]), m3 = IntVector.broadcast(I, FIELD_MASKS[3]);
+        FloatVector sum = FloatVector.zero(F);
+        int n = I.length();
+        long xb = 4L * xOff, sb = 4L * (xOff / 8);
+        for (int g = 0; g < cols / GROUP; g++) {
+            long go = off + (long) GROUP_BYTES * g, xo = xb + 4L * GROUP * g, so = sb + 64L * g;
+            for (int p = 0; p < 2; p++) {
+                long part = 4L * n * p;
+                IntVector v = IntVector.fromMemorySegment(I, w, go + part, ByteOrder.LITTLE_ENDIAN);
+                IntVector f = (IntVector) ByteVector.fromMemorySegment(B, w, go + FIFTH + (long) n * p, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                long xh = xo + part;
+                IntVector q = v.and(0x0F0F0F0F).or(f.and(0xF).mul(0x204081).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
+                FloatVector t = ((FloatVector) q.and(m0).convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromMemorySegment(F, xp, xh, ByteOrder.LITTLE_ENDIAN));
+                t = ((FloatVector) q.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 128, ByteOrder.LITTLE_ENDIAN), t);
+                t = ((FloatVector) q.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 256, ByteOrder.LITTLE_ENDIAN), t);
+                t = ((FloatVector) q.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 384, ByteOrder.LITTLE_ENDIAN), t);
+                q = v.lanewise(VectorOperators.LSHR, 4).and(0x0F0F0F0F).or(f.lanewise(VectorOperators.LSHR, 4).and(0xF).mul(0x204081).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
+                t = ((FloatVector) q.and(m0).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 64, ByteOrder.LITTLE_ENDIAN), t);
+                t = ((FloatVector) q.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 192, ByteOrder.LITTLE_ENDIAN), t);
+                t = ((FloatVector) q.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 320, ByteOrder.LITTLE_ENDIAN), t);
+                t = ((FloatVector) q.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 448, ByteOrder.LITTLE_ENDIAN), t);
+                FloatVector ns = FloatVector.fromMemorySegment(F, negSums, so + part, ByteOrder.LITTLE_ENDIAN);
+                IntVector sc = IntVector.fromMemorySegment(I, w, go + SCALES + (long) n * (p + 1) - 4L * n, ByteOrder.LITTLE_ENDIAN);
+                IntVector mn = IntVector.fromMemorySegment(I, w, go + MINS + (long) n * (p + 1) - 4L * n, ByteOrder.LITTLE_ENDIAN);
+                sum = t.fma(SPREAD.selectFrom(sc, sc).reinterpretAsFloats(), sum);
+                sum = ns.fma(SPREAD.selectFrom(mn, mn).reinterpretAsFloats(), sum);
+            }
+        }
+        return sum.reduceLanes(VectorOperators.ADD);
+    }
 
     /**
      * Dequantizes a row into dst in the lanes' order (for the prefill matmul, which multiplies it
