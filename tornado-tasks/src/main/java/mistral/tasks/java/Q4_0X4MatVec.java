@@ -53,10 +53,11 @@ final class Q4_0X4MatVec {
     }
 
     /**
-     * out[r] = row r . x for rows [start, end), two rows at a time and, for rows wider than
+     * out[r] = row r . x for rows [start, end), in {@link RowPairs} (a C probe of the same loop:
+     * 10.3-11.8 GB/s on 2 threads, two distant rows per loop 13.9-14.4) and, for rows wider than
      * {@link mistral.tasks.kernels.Q4_0X4#COLUMN_BLOCK}, one column block at a time (x's block stays
-     * in L1 while the rows stream by). The rows go in {@link RowPairs} (a C probe of the same loop:
-     * 10.3-11.8 GB/s on 2 threads, two distant rows per loop 13.9-14.4). xp is x in the layout's order
+     * in L1 while the rows stream by). 512-bit vectors read a pair's rows in one loop, 256-bit
+     * vectors one after the other ({@link #dot256}). xp is x in the layout's order
      * ({@link mistral.tasks.kernels.Q4_0X4#permute}), 64-byte aligned: a 512-bit load of x that
      * straddles two cache lines made the whole matvec 2.3x slower, in the runs where a heap array
      * happened to land so. With 256-bit vectors xp is {@link #prepareNarrow prepared} and bias holds

@@ -39,8 +39,9 @@ final class Q4_KX4MatVec {
     }
 
     /**
-     * out[r] = row r . x for rows [start, end): two rows at a time ({@link RowPairs}) and one column
-     * block at a time, as {@link Q4_0X4MatVec#matVec}. xp is x in the lanes' order, 64-byte
+     * out[r] = row r . x for rows [start, end): in {@link RowPairs} (one loop over both rows of a
+     * pair with 512-bit vectors, one after the other with 256-bit ones) and one column block at a
+     * time, as {@link Q4_0X4MatVec#matVec}. xp is x in the lanes' order, 64-byte
      * aligned; with 256-bit vectors scaled for masking in place ({@link Q4_0X4MatVec#scaleForNibblesInPlace}).
      * negSums holds -sum(x) per lane, 16 floats a group.
      */
