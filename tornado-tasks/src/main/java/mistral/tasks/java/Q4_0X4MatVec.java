@@ -375,9 +375,10 @@ final class Q4_0X4MatVec {
      * that is affine in the group index, so C2 hoists the bounds checks out of the loop (one half
      * group per iteration indexed by p >> 1 and p & 1 kept a check beside each of its 11 loads).
      * Nibbles 0, 2, 4, 6 are masked in place in the quants, 1, 3, 5, 7 in the quants shifted by 4:
-     * four masks, which stay in registers. One FMA chain per half group (two ran alike), one row:
-     * a loop over two rows at once read 6.5-6.9 GB/s from DRAM on an Intel Xeon host against
-     * 12.8-13.2 for this one over the same row pairs ({@link #matVec}), level with it in L2.
+     * four masks, which stay in registers. One FMA chain per half group (two ran alike), the
+     * arithmetic of the single and the batched decode alike. One row: a loop over two rows at once
+     * read 6.6-6.8 GB/s from DRAM on an Intel Xeon host (14336 x 4096, 2 threads) against 11.5-11.8
+     * for this one over the same row pairs ({@link #matVec}), level with it in L2.
      */
     private static float dot256(MemorySegment w, long off, MemorySegment xp, MemorySegment bias, int xOff, int cols) {
         IntVector m0 = mask(0), m1 = mask(1), m2 = mask(2), m3 = mask(3);
