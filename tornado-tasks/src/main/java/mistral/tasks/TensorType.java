@@ -8,8 +8,8 @@ import java.util.Optional;
 /**
  * Weight storage formats, with their GGML type ids. Q8_0 and Q4_0 store blocks of 32 weights, the
  * K-quants (Q4_K, Q5_K, Q6_K: what most downloaded Mistral files use) super-blocks of 256;
- * {@link #Q4_0_X4}, {@link #Q4_K_X4}, {@link #Q5_K_X4}, {@link #Q6_K_I8} and {@link #Q8_0_X16} are not file
- * formats but the Java backend's in-memory layouts of Q4_0, Q4_K, Q5_K, Q6_K and Q8_0 ({@link mistral.tasks.kernels.Q4_0X4},
+ * {@link #Q4_0_X4}, {@link #Q4_K_X4} and {@link #Q4_K_X4_S8}, {@link #Q5_K_X4}, {@link #Q6_K_I8} and {@link #Q8_0_X16} are not file
+ * formats but the Java backend's in-memory layouts of Q4_0, Q4_K (for 512- and 256-bit vectors), Q5_K, Q6_K and Q8_0 ({@link mistral.tasks.kernels.Q4_0X4},
  * {@link mistral.tasks.kernels.Q4_KX4}, {@link mistral.tasks.kernels.Q5_KX4}, {@link mistral.tasks.kernels.Q6_KI8},
  * {@link mistral.tasks.kernels.Q8_0X16}),
  * with no GGML id.
@@ -25,6 +25,7 @@ public enum TensorType {
     Q6_K(14, 256, 210),
     Q4_0_X4(-1, 128, 80),
     Q4_K_X4(-1, 128, 96),
+    Q4_K_X4_S8(-1, 128, 80),
     Q5_K_X4(-1, 128, 112),
     Q6_K_I8(-1, 256, 320),
     Q8_0_X16(-1, 512, 576);

@@ -42,7 +42,7 @@ public abstract class KernelParityContract {
     }
 
     @ParameterizedTest
-    @EnumSource(value = TensorType.class, names = {"Q4_0_X4", "Q4_K_X4", "Q5_K_X4", "Q6_K_I8", "Q8_0_X16", "Q4_K", "Q5_K", "Q6_K"}, mode = EnumSource.Mode.EXCLUDE) // Java-only layouts and types
+    @EnumSource(value = TensorType.class, names = {"Q4_0_X4", "Q4_K_X4", "Q4_K_X4_S8", "Q5_K_X4", "Q6_K_I8", "Q8_0_X16", "Q4_K", "Q5_K", "Q6_K"}, mode = EnumSource.Mode.EXCLUDE) // Java-only layouts and types
     void matMul(TensorType type) {
         compareMatMul(RandomWeights.tensor("w", type, 72, DIM, 3), new Step[] {new Step(0, 1), new Step(1, 12), new Step(13, 9), new Step(22, 2), new Step(24, 8)},
                 new Step(0, 5), new Step(5, 1));
@@ -59,7 +59,7 @@ public abstract class KernelParityContract {
 
     /** Rows and columns that fill no tile or lane group evenly: more blocks per row than a device's lanes, rows past a tile. */
     @ParameterizedTest
-    @EnumSource(value = TensorType.class, names = {"Q4_0_X4", "Q4_K_X4", "Q5_K_X4", "Q6_K_I8", "Q8_0_X16", "Q4_K", "Q5_K", "Q6_K"}, mode = EnumSource.Mode.EXCLUDE)
+    @EnumSource(value = TensorType.class, names = {"Q4_0_X4", "Q4_K_X4", "Q4_K_X4_S8", "Q5_K_X4", "Q6_K_I8", "Q8_0_X16", "Q4_K", "Q5_K", "Q6_K"}, mode = EnumSource.Mode.EXCLUDE)
     void matMulWiderThanOneTile(TensorType type) {
         compareMatMul(RandomWeights.tensor("w", type, 130, 37 * 32, 4), new Step[] {new Step(0, 1), new Step(1, 12), new Step(13, 2)},
                 new Step(0, 7));
@@ -78,7 +78,7 @@ public abstract class KernelParityContract {
     }
 
     @ParameterizedTest
-    @EnumSource(value = TensorType.class, names = {"Q4_0_X4", "Q4_K_X4", "Q5_K_X4", "Q6_K_I8", "Q8_0_X16", "Q4_K", "Q5_K", "Q6_K"}, mode = EnumSource.Mode.EXCLUDE)
+    @EnumSource(value = TensorType.class, names = {"Q4_0_X4", "Q4_K_X4", "Q4_K_X4_S8", "Q5_K_X4", "Q6_K_I8", "Q8_0_X16", "Q4_K", "Q5_K", "Q6_K"}, mode = EnumSource.Mode.EXCLUDE)
     void embed(TensorType type) {
         WeightTensor table = RandomWeights.tensor("emb", type, 50, DIM, 5);
         F32Buffer out = new F32Buffer("e", (long) CAP * DIM);

@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Random;
 import mistral.tasks.graph.WeightTensor;
 import mistral.tasks.java.JavaBackend;
+import mistral.tasks.kernels.Q4_KX4;
 import mistral.tasks.kernels.Q8_0X16;
 import mistral.tasks.kernels.Quantize;
 
@@ -20,19 +21,24 @@ public final class RandomWeights {
     }
 
     /**
-     * The Java backend's layouts (Q4_0_X4, Q4_K_X4, Q5_K_X4, Q6_K_I8) come from their file type through the backend's own load
-     * step; Q8_0_X16, which that step makes only with 256-bit vectors, through its regrouping.
+     * The Java backend's layouts (Q4_0_X4, Q5_K_X4, Q6_K_I8) come from their file type through the backend's own load
+     * step; the layouts that step makes for one vector width only (Q8_0_X16 and Q4_K_X4_S8 for 256 bits, Q4_K_X4 for
+     * 512) through their regroupings.
      */
     public static WeightTensor tensor(String name, TensorType type, int rows, int cols, long seed) {
-        if (type == TensorType.Q8_0_X16) {
-            WeightTensor q8 = tensor(name, TensorType.Q8_0, rows, cols, seed);
+        if (type == TensorType.Q8_0_X16 || type == TensorType.Q4_K_X4 || type == TensorType.Q4_K_X4_S8) {
+            TensorType file = type == TensorType.Q8_0_X16 ? TensorType.Q8_0 : TensorType.Q4_K;
+            WeightTensor source = tensor(name, file, rows, cols, seed);
             MemorySegment seg = Arena.ofAuto().allocate((long) rows * type.bytesFor(cols), 64);
-            Q8_0X16.regroup(q8.data(), seg, 0, rows, cols);
+            switch (type) {
+                case Q8_0_X16 -> Q8_0X16.regroup(source.data(), seg, 0, rows, cols);
+                case Q4_K_X4 -> Q4_KX4.regroup(source.data(), seg, 0, rows, cols);
+                default -> Q4_KX4.regroupS8(source.data(), seg, 0, rows, cols);
+            }
             return new WeightTensor(name, type, rows, cols, seg);
         }
         TensorType file = switch (type) {
             case Q4_0_X4 -> TensorType.Q4_0;
-            case Q4_K_X4 -> TensorType.Q4_K;
             case Q5_K_X4 -> TensorType.Q5_K;
             case Q6_K_I8 -> TensorType.Q6_K;
             default -> type;

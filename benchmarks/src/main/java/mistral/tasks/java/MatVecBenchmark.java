@@ -66,7 +66,7 @@ public class MatVecBenchmark {
         float[] row = new float[COLS];
         TensorType stored = switch (t) { // the Java backend's layouts are regrouped after quantizing, as at load
             case Q4_0_X4 -> TensorType.Q4_0;
-            case Q4_K_X4 -> TensorType.Q4_K;
+            case Q4_K_X4, Q4_K_X4_S8 -> TensorType.Q4_K; // Q4_K's layout for this JVM's vector width, either name
             case Q5_K_X4 -> TensorType.Q5_K;
             case Q6_K_I8 -> TensorType.Q6_K;
             default -> t;

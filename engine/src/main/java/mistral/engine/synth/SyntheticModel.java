@@ -154,7 +154,7 @@ public final class SyntheticModel {
             case Q4_K -> 15; // LLAMA_FTYPE_MOSTLY_Q4_K_M (see moreBits)
             case Q5_K -> 17; // LLAMA_FTYPE_MOSTLY_Q5_K_M (see moreBits)
             case Q6_K -> 18;
-            case Q4_0_X4, Q4_K_X4, Q5_K_X4, Q6_K_I8, Q8_0_X16 -> throw new IllegalArgumentException(t + " is the Java backend's in-memory layout, not a file type");
+            case Q4_0_X4, Q4_K_X4, Q4_K_X4_S8, Q5_K_X4, Q6_K_I8, Q8_0_X16 -> throw new IllegalArgumentException(t + " is the Java backend's in-memory layout, not a file type");
         };
     }
 

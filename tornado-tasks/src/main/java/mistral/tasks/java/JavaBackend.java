@@ -81,7 +81,7 @@ public final class JavaBackend implements Backend {
     private static Layout layoutFor(WeightTensor w) {
         return switch (w.type()) {
             case Q4_0 -> Q4_0X4.fits(w.cols()) ? new Layout(TensorType.Q4_0_X4, Q4_0X4::regroup) : null;
-            case Q4_K -> new Layout(TensorType.Q4_K_X4, Q4_KX4::regroup);
+            case Q4_K -> Simd.WIDE ? new Layout(TensorType.Q4_K_X4, Q4_KX4::regroup) : new Layout(TensorType.Q4_K_X4_S8, Q4_KX4::regroupS8);
             case Q5_K -> new Layout(TensorType.Q5_K_X4, Q5_KX4::regroup);
             case Q6_K -> new Layout(TensorType.Q6_K_I8, Q6_KI8::regroup);
             case Q8_0 -> !Simd.WIDE && Q8_0X16.fits(w.cols()) ? new Layout(TensorType.Q8_0_X16, Q8_0X16::regroup) : null;

@@ -120,7 +120,7 @@ final class JavaKernels {
      * One token, one kernel per weight layout, each called from its own lambda: C2 compiles each
      * lambda on its own, so no compiled method holds two kernels (past its inlining budget, Vector
      * API calls stay out of line). Where x outgrows L1, the layouts in Q4_0_X4's lane order (Q4_0_X4,
-     * Q4_K_X4, Q5_K_X4) run one column block at a time.
+     * Q4_K_X4 and Q4_K_X4_S8, Q5_K_X4) run one column block at a time.
      */
     private void matVec(WeightTensor w, float[] x, int xOff, float[] out) {
         int cols = w.cols();
@@ -150,9 +150,9 @@ final class JavaKernels {
                 MemorySegment bias = Simd.WIDE ? MemorySegment.NULL : laneTerms;
                 parallel.range(w.rows(), 16, (start, end) -> Q4_0X4MatVec.matVec(m, w.rows(), cols, start, end, xp, bias, out));
             }
-            case Q4_K_X4 -> {
-                MemorySegment xp = permuted(x, xOff, 1, cols, TensorType.Q4_K_X4), negSums = laneTerms;
-                parallel.range(w.rows(), 16, (start, end) -> Q4_KX4MatVec.matVec(m, w.rows(), cols, start, end, xp, negSums, out));
+            case Q4_K_X4, Q4_K_X4_S8 -> {
+                MemorySegment xp = permuted(x, xOff, 1, cols, w.type()), negSums = laneTerms;
+                parallel.range(w.rows(), 16, (start, end) -> Q4_KX4MatVec.matVec(m, w.type(), w.rows(), cols, start, end, xp, negSums, out));
             }
             case Q5_K_X4 -> {
                 MemorySegment xp = permuted(x, xOff, 1, cols, TensorType.Q5_K_X4), negSums = laneTerms;
@@ -219,8 +219,8 @@ final class JavaKernels {
      * aligned (a heap array's alignment is whatever the allocation gave: 512-bit loads straddling
      * cache lines halved the matvec's speed in the runs where it landed so), for a layout in that
      * order: for Q4_0_X4 with 256-bit vectors each token {@link Q4_0X4MatVec#prepareNarrow prepared},
-     * its bias terms in laneTerms; for Q4_K_X4 and Q5_K_X4 its -sum(x) per lane there, and x scaled
-     * for the fields masked in place (Q4_K_X4 with 256-bit vectors, Q5_K_X4 always). Matmuls run one
+     * its bias terms in laneTerms; for the Q4_K and Q5_K layouts its -sum(x) per lane there, and x scaled
+     * for the fields masked in place (Q4_K_X4_S8, which only 256-bit vectors read, and Q5_K_X4). Matmuls run one
      * at a time, so one segment serves.
      */
     private MemorySegment permuted(float[] x, int xOff, int n, int cols, TensorType layout) {

@@ -21,7 +21,7 @@ public interface RowDot {
             case Q6_K_I8, Q8_0_X16 -> throw new IllegalArgumentException(type + " rows go through LaneBlocksMatVec.matVec");
             case Q4_0 -> throw new IllegalArgumentException("Q4_0 needs the block sums of x: use Q4_0MatVec");
             case Q4_0_X4 -> throw new IllegalArgumentException("Q4_0_X4 rows go through Q4_0X4MatVec.matVec");
-            case Q4_K_X4 -> throw new IllegalArgumentException("Q4_K_X4 rows go through Q4_KX4MatVec.matVec");
+            case Q4_K_X4, Q4_K_X4_S8 -> throw new IllegalArgumentException(type + " rows go through Q4_KX4MatVec.matVec");
         };
     }
 }

@@ -58,7 +58,7 @@ public final class Dequant {
                 for (int b = 0; b < cols / KQuants.QK; b++) KQuants.dequantizeQ6K(w, offset + 210L * b, dst, dstOff + KQuants.QK * b);
             }
             case Q4_0_X4 -> Q4_0X4.dequantize(w, offset, cols, dst, dstOff);
-            case Q4_K_X4 -> Q4_KX4.dequantize(w, offset, cols, dst, dstOff);
+            case Q4_K_X4, Q4_K_X4_S8 -> Q4_KX4.dequantize(type, w, offset, cols, dst, dstOff);
             case Q5_K_X4 -> Q5_KX4.dequantize(w, offset, cols, dst, dstOff);
             case Q6_K_I8 -> Q6_KI8.dequantize(w, offset, cols, dst, dstOff);
             case Q8_0_X16 -> Q8_0X16.dequantize(w, offset, cols, dst, dstOff);

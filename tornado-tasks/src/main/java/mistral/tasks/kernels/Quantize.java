@@ -64,7 +64,7 @@ public final class Quantize {
                 for (int b = 0; b < n / KQuants.QK; b++) KQuants.quantizeQ6K(src, srcOff + KQuants.QK * b, dst, offset + 210L * b);
             }
             case Q4_0_X4 -> throw new IllegalArgumentException("Q4_0_X4 is made from Q4_0 by Q4_0X4.regroup, not quantized directly");
-            case Q4_K_X4 -> throw new IllegalArgumentException("Q4_K_X4 is made from Q4_K by Q4_KX4.regroup, not quantized directly");
+            case Q4_K_X4, Q4_K_X4_S8 -> throw new IllegalArgumentException(type + " is made from Q4_K by Q4_KX4.regroup, not quantized directly");
             case Q5_K_X4 -> throw new IllegalArgumentException("Q5_K_X4 is made from Q5_K by Q5_KX4.regroup, not quantized directly");
             case Q6_K_I8 -> throw new IllegalArgumentException("Q6_K_I8 is made from Q6_K by Q6_KI8.regroup, not quantized directly");
             case Q8_0_X16 -> throw new IllegalArgumentException("Q8_0_X16 is made from Q8_0 by Q8_0X16.regroup, not quantized directly");

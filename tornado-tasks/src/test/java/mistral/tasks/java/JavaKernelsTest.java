@@ -1,6 +1,8 @@
 package mistral.tasks.java;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import mistral.tasks.RandomWeights;
@@ -44,8 +46,9 @@ class JavaKernelsTest {
     @ParameterizedTest
     @EnumSource(TensorType.class)
     void matMulEqualsReference(TensorType type) {
+        Assumptions.assumeTrue(runsAtThisWidth(type), type + " is the other vector width's layout");
         // odd row count, a tail for the vector loop in float types; Q4_0_X4 takes whole 128-groups, K-quants 256
-        int rows = 67, cols = type == TensorType.Q4_0_X4 ? 640 : type == TensorType.Q8_0_X16 ? 1536 : type.isKQuant() || type == TensorType.Q4_K_X4 || type == TensorType.Q5_K_X4 || type == TensorType.Q6_K_I8 ? 768 : 544;
+        int rows = 67, cols = type == TensorType.Q4_0_X4 ? 640 : type == TensorType.Q8_0_X16 ? 1536 : type.isKQuant() || type == TensorType.Q4_K_X4 || type == TensorType.Q4_K_X4_S8 || type == TensorType.Q5_K_X4 || type == TensorType.Q6_K_I8 ? 768 : 544;
         WeightTensor w = RandomWeights.tensor("w", type, rows, cols, 1);
         // a batched decode's few tokens (whole and partial groups of 4 and 2), a GEMM's, and 256 bits' tokens-in-lanes GEMM (16 and 16 + 5)
         for (int n : new int[] {1, 2, 3, 4, 5, 8, 9, 16, 21}) {
@@ -64,8 +67,9 @@ class JavaKernelsTest {
 
     /** Rows wider than one column block (8448 columns: two blocks of 4096 and one of 256), one token, a few and a chunk. */
     @ParameterizedTest
-    @EnumSource(value = TensorType.class, names = {"Q4_0_X4", "Q4_K_X4", "Q5_K_X4"})
+    @EnumSource(value = TensorType.class, names = {"Q4_0_X4", "Q4_K_X4", "Q4_K_X4_S8", "Q5_K_X4"})
     void wideColumnBlockRowsEqualReference(TensorType type) {
+        Assumptions.assumeTrue(runsAtThisWidth(type), type + " is the other vector width's layout");
         int rows = 37, cols = Simd.L1_COLS + 256;
         WeightTensor w = RandomWeights.tensor("w", type, rows, cols, 8);
         float[] x = RandomWeights.floats(new Random(9), cols, 1f);
@@ -111,11 +115,30 @@ class JavaKernelsTest {
             case BF16 -> 1e-2;
             case Q8_0, Q8_0_X16 -> 0.02;
             case Q4_0, Q4_0_X4 -> 0.35;
-            case Q4_K, Q4_K_X4 -> 0.2;
+            case Q4_K, Q4_K_X4, Q4_K_X4_S8 -> 0.2;
             case Q5_K, Q5_K_X4 -> 0.1;
             case Q6_K, Q6_K_I8 -> 0.05;
         };
         for (int i = 0; i < n; i++) assertEquals(x[i] * 0.5f, back[i], bound, type + " at " + i);
+    }
+
+    /**
+     * Q4_K's two layouts are each read by one vector width's matvec ({@link Q4_KX4MatVec#layout}),
+     * the one the backend makes at load; the other width's throws, as {@link #q4kLayoutOfTheOtherWidthIsRefused} checks.
+     */
+    private static boolean runsAtThisWidth(TensorType type) {
+        return (type != TensorType.Q4_K_X4 && type != TensorType.Q4_K_X4_S8) || type == Q4_KX4MatVec.layout();
+    }
+
+    @Test
+    void q4kLayoutOfTheOtherWidthIsRefused() {
+        TensorType other = Q4_KX4MatVec.layout() == TensorType.Q4_K_X4 ? TensorType.Q4_K_X4_S8 : TensorType.Q4_K_X4;
+        WeightTensor w = RandomWeights.tensor("w", other, 4, 256, 1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> FAST.matMul(w, new float[256], new float[4], Rows.ALL, new Step(0, 1)));
+        assertTrue(e.getMessage().contains(other.name()), e.getMessage());
+        WeightTensor q4k = RandomWeights.tensor("w", TensorType.Q4_K, 4, 256, 1);
+        assertEquals(Q4_KX4MatVec.layout(), new JavaBackend(1, false).prepare(q4k, java.lang.foreign.Arena.ofAuto()).type());
     }
 
     /** The AVX2 run (tornado-tasks/pom.xml) names the width it is for: proof its kernels took the 256-bit paths. */

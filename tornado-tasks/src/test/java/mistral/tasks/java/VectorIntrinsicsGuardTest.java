@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * default test run and in the -XX:UseAVX=2 one (tornado-tasks/pom.xml).
  */
 class VectorIntrinsicsGuardTest {
-    static final List<TensorType> HOT = List.of(TensorType.Q4_0_X4, TensorType.Q8_0, TensorType.Q4_K_X4, TensorType.Q5_K_X4,
+    static final List<TensorType> HOT = List.of(TensorType.Q4_0_X4, TensorType.Q8_0, Q4_KX4MatVec.layout(), TensorType.Q5_K_X4,
             TensorType.Q6_K_I8, TensorType.Q8_0_X16, TensorType.F16, TensorType.BF16, TensorType.F32);
 
     @Test

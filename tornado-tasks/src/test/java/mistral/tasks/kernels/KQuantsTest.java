@@ -60,14 +60,14 @@ class KQuantsTest {
         assertTrue(worst < (type == TensorType.Q4_K ? 0.006 : type == TensorType.Q5_K ? 0.003 : 0.0015), type + " worst error " + worst);
     }
 
-    /** The Java backend's regroupings of Q4_K, Q5_K and Q6_K dequantize to exactly the file's weights. */
+    /** The Java backend's regroupings of Q4_K (both formats), Q5_K and Q6_K dequantize to exactly the file's weights. */
     @ParameterizedTest
-    @EnumSource(value = TensorType.class, names = {"Q4_K", "Q5_K", "Q6_K"})
-    void regroupedKQuantsHaveTheSameWeights(TensorType type) {
-        TensorType layout = switch (type) {
-            case Q4_K -> TensorType.Q4_K_X4;
-            case Q5_K -> TensorType.Q5_K_X4;
-            default -> TensorType.Q6_K_I8;
+    @EnumSource(value = TensorType.class, names = {"Q4_K_X4", "Q4_K_X4_S8", "Q5_K_X4", "Q6_K_I8"})
+    void regroupedKQuantsHaveTheSameWeights(TensorType layout) {
+        TensorType type = switch (layout) {
+            case Q4_K_X4, Q4_K_X4_S8 -> TensorType.Q4_K;
+            case Q5_K_X4 -> TensorType.Q5_K;
+            default -> TensorType.Q6_K;
         };
         int rows = 3, cols = 2 * KQuants.QK;
         Random r = new Random(6);
@@ -76,9 +76,10 @@ class KQuantsTest {
         long fileRow = type.bytesFor(cols), x4Row = layout.bytesFor(cols);
         MemorySegment file = Arena.ofAuto().allocate(rows * fileRow), regrouped = Arena.ofAuto().allocate(rows * x4Row);
         for (int row = 0; row < rows; row++) Quantize.row(type, x, row * cols, cols, file, row * fileRow);
-        switch (type) {
-            case Q4_K -> Q4_KX4.regroup(file, regrouped, 0, rows, cols);
-            case Q5_K -> Q5_KX4.regroup(file, regrouped, 0, rows, cols);
+        switch (layout) {
+            case Q4_K_X4 -> Q4_KX4.regroup(file, regrouped, 0, rows, cols);
+            case Q4_K_X4_S8 -> Q4_KX4.regroupS8(file, regrouped, 0, rows, cols);
+            case Q5_K_X4 -> Q5_KX4.regroup(file, regrouped, 0, rows, cols);
             default -> Q6_KI8.regroup(file, regrouped, 0, rows, cols);
         }
         RegroupedRows.assertSameWeights(type, file, layout, regrouped, rows, cols);

@@ -86,7 +86,7 @@ final class TornadoExecutor implements Executor {
                 case F16 -> w.rows() == 1 ? floats(w) : ShortArray.fromSegment(w.data());
                 case BF16 -> floats(w);
                 case Q8_0, Q4_0 -> w.rows() == 1 ? floats(w) : repack(w);
-                case Q4_0_X4, Q4_K_X4, Q5_K_X4, Q6_K_I8, Q8_0_X16 -> throw new IllegalArgumentException(w.name() + ": " + w.type() + " is the Java backend's layout");
+                case Q4_0_X4, Q4_K_X4, Q4_K_X4_S8, Q5_K_X4, Q6_K_I8, Q8_0_X16 -> throw new IllegalArgumentException(w.name() + ": " + w.type() + " is the Java backend's layout");
                 case Q4_K, Q5_K, Q6_K -> {
                     if (w.rows() > 1) throw new IllegalArgumentException(w.name() + ": no TornadoVM kernels for " + w.type() + " yet; use --device java");
                     yield floats(w);
