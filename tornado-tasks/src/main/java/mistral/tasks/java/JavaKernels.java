@@ -148,15 +148,15 @@ final class JavaKernels {
             case Q4_0_X4 -> {
                 MemorySegment xp = permuted(x, xOff, 1, cols, TensorType.Q4_0_X4);
                 MemorySegment bias = Simd.WIDE ? MemorySegment.NULL : laneTerms;
-                parallel.range(w.rows(), 16, (start, end) -> Q4_0X4MatVec.matVec(m, w.rows(), cols, start, end, xp, bias, out));
+                parallel.range(w.rows(), pairChunk(w), (start, end) -> Q4_0X4MatVec.matVec(m, w.rows(), cols, start, end, xp, bias, out));
             }
             case Q4_K_X4, Q4_K_X4_S8 -> {
                 MemorySegment xp = permuted(x, xOff, 1, cols, w.type()), negSums = laneTerms;
-                parallel.range(w.rows(), 16, (start, end) -> Q4_KX4MatVec.matVec(m, w.type(), w.rows(), cols, start, end, xp, negSums, out));
+                parallel.range(w.rows(), pairChunk(w), (start, end) -> Q4_KX4MatVec.matVec(m, w.type(), w.rows(), cols, start, end, xp, negSums, out));
             }
             case Q5_K_X4 -> {
                 MemorySegment xp = permuted(x, xOff, 1, cols, TensorType.Q5_K_X4), negSums = laneTerms;
-                parallel.range(w.rows(), 16, (start, end) -> Q5_KX4MatVec.matVec(m, w.rows(), cols, start, end, xp, negSums, out));
+                parallel.range(w.rows(), pairChunk(w), (start, end) -> Q5_KX4MatVec.matVec(m, w.rows(), cols, start, end, xp, negSums, out));
             }
             case Q6_K_I8, Q8_0_X16 -> {
                 LaneBlocksMatVec.Group g = LaneBlocksMatVec.group(w.type());
@@ -184,7 +184,19 @@ final class JavaKernels {
      * GEMM, alternating processes: Q8_0 97 and 161 against 91 and 97, Q4_K_X4 137 and 193 against
      * 104 and 108; -XX:UseAVX=2, Q8_0 160 and 134 against 76 and 74, Q4_K_X4 143 and 87 against 62 and 62.
      */
-    static int fewTokens(TensorType type) {
+    /**
+     * The grain of a matvec over a layout in Q4_0_X4's lane order: with 256-bit vectors, whose
+     * kernels take a pair's rows one after the other, {@link RowPairs#chunk} for the bytes of a row
+     * of the first column block; else 16 rows. The two-row loops (512 bits, and Q6_K_I8 and
+     * Q8_0_X16 on 256) went both ways with it on 4096 x 4096, -XX:UseAVX=2: Q6_K_I8 16.3-16.7 ->
+     * 17.5-17.7 GB/s, Q8_0_X16 16.8-17.6 -> 15.7-16.3.
+     */
+    private int pairChunk(WeightTensor w) {
+        if (Simd.WIDE) return 16;
+        return RowPairs.chunk(w.rows(), parallel.threads(), w.type().bytesFor(Math.min(w.cols(), Q4_0X4.COLUMN_BLOCK)));
+    }
+
+        static int fewTokens(TensorType type) {
         return type != TensorType.Q4_0_X4 ? 2 : Simd.WIDE ? 4 : 3;
     }
 
