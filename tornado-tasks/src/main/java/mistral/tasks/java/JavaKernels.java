@@ -188,8 +188,8 @@ final class JavaKernels {
      * The grain of a matvec over a layout in Q4_0_X4's lane order: with 256-bit vectors, whose
      * kernels take a pair's rows one after the other, {@link RowPairs#chunk} for the bytes of a row
      * of the first column block; else 16 rows. The two-row loops (512 bits, and Q6_K_I8 and
-     * Q8_0_X16 on 256) went both ways with it on 4096 x 4096, -XX:UseAVX=2: Q6_K_I8 16.3-16.7 ->
-     * 17.5-17.7 GB/s, Q8_0_X16 16.8-17.6 -> 15.7-16.3.
+     * Q8_0_X16 on 256) went both ways with it, -XX:UseAVX=2: Q6_K_I8 4096 x 4096 16.3-16.7 ->
+     * 17.5-17.7 GB/s but 32000 x 4096 16.0-16.5 -> 14.3-14.7, Q8_0_X16 4096 x 4096 16.8-17.6 -> 15.7-16.3.
      */
     private int pairChunk(WeightTensor w) {
         if (Simd.WIDE) return 16;
