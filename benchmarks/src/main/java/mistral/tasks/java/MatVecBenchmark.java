@@ -29,13 +29,17 @@ import org.openjdk.jmh.annotations.Warmup;
  * counter is the weight bytes streamed, so its rate is the kernel's GB/s. The matrix is larger
  * than the caches ({@code copies} matrices are cycled), as the weights of a real model are.
  * Run: java --add-modules jdk.incubator.vector -jar benchmarks/target/benchmarks.jar MatVec
+ *
+ * <p>The fork runs with the launcher's GC flags (bin/mistral), so it measures the kernels in the JVM
+ * the engine runs.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC",
+        "-XX:MaxNewSize=96m"})
 public class MatVecBenchmark {
     @Param({"Q4_0_X4", "Q4_K_X4", "Q5_K_X4", "Q6_K_I8", "Q4_0", "Q8_0", "F16", "BF16", "F32"})
     public String type;
