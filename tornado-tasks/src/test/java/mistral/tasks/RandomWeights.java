@@ -22,8 +22,8 @@ public final class RandomWeights {
 
     /**
      * The Java backend's layouts (Q4_0_X4, Q5_K_X4, Q6_K_I8) come from their file type through the backend's own load
-     * step; the layouts that step makes for one vector width only (Q8_0_X16 and Q4_K_X4_S8 for 256 bits, Q4_K_X4 for
-     * 512) through their regroupings.
+     * step; Q8_0_X16, which that step makes only where the row fits its groups, and the layouts it makes for one vector
+     * width only (Q4_K_X4_S8 for 256 bits, Q4_K_X4 for 512) through their regroupings.
      */
     public static WeightTensor tensor(String name, TensorType type, int rows, int cols, long seed) {
         if (type == TensorType.Q8_0_X16 || type == TensorType.Q4_K_X4 || type == TensorType.Q4_K_X4_S8) {

@@ -59,7 +59,7 @@ public final class JavaBackend implements Backend {
      * 21 GB/s from anonymous memory against 12 GB/s from the mapped page cache (TLB misses on
      * 4 KiB file pages in a VM). Q4_0, Q4_K, Q5_K and Q6_K matrices are regrouped on the way
      * ({@link Q4_0X4}, {@link Q4_KX4}, {@link Q5_KX4}, {@link Q6_KI8}): the decode matvecs run two
-     * to four times as fast on those layouts; Q8_0 too with 256-bit vectors ({@link Q8_0X16}). The copies go into {@link PopulatedMemory}.
+     * to four times as fast on those layouts; Q8_0 too ({@link Q8_0X16}). The copies go into {@link PopulatedMemory}.
      */
     public WeightTensor prepare(WeightTensor w, Arena arena) {
         Layout layout = layoutFor(w);
@@ -84,7 +84,7 @@ public final class JavaBackend implements Backend {
             case Q4_K -> Simd.WIDE ? new Layout(TensorType.Q4_K_X4, Q4_KX4::regroup) : new Layout(TensorType.Q4_K_X4_S8, Q4_KX4::regroupS8);
             case Q5_K -> new Layout(TensorType.Q5_K_X4, Q5_KX4::regroup);
             case Q6_K -> new Layout(TensorType.Q6_K_I8, Q6_KI8::regroup);
-            case Q8_0 -> !Simd.WIDE && Q8_0X16.fits(w.cols()) ? new Layout(TensorType.Q8_0_X16, Q8_0X16::regroup) : null;
+            case Q8_0 -> Q8_0X16.fits(w.cols()) ? new Layout(TensorType.Q8_0_X16, Q8_0X16::regroup) : null;
             default -> null;
         };
     }
