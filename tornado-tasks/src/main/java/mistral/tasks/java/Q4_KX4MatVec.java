@@ -11,6 +11,7 @@ import mistral.tasks.TensorType;
 import mistral.tasks.kernels.Q4_0X4;
 import mistral.tasks.kernels.Q4_KX4;
 
+import static mistral.tasks.java.Q4_0X4MatVec.SPREAD;
 import static mistral.tasks.java.Q4_0X4MatVec.store;
 import static mistral.tasks.java.Simd.F;
 import static mistral.tasks.kernels.Q4_KX4.GROUP;
@@ -19,7 +20,6 @@ import static mistral.tasks.kernels.Q4_KX4.MINS;
 import static mistral.tasks.kernels.Q4_KX4.SCALES;
 import static mistral.tasks.kernels.Q4_KX4.S8_GROUP_BYTES;
 import static mistral.tasks.kernels.Q4_KX4.S8_SCALES;
-import static mistral.tasks.java.Q4_0X4MatVec.SPREAD;
 
 /**
  * Matvec over regrouped Q4_K ({@link Q4_KX4}, Q4_0_X4's lane order with scales and mins) against
@@ -164,21 +164,20 @@ final class Q4_KX4MatVec {
             IntVector f = ((FloatVector) ByteVector.fromMemorySegment(B, w, go + S8_SCALES, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0))
                     .mul(DD.selectFrom(dd, dd).reinterpretAsFloats()).reinterpretAsInts();
             IntVector v = IntVector.fromMemorySegment(I, w, go, ByteOrder.LITTLE_ENDIAN);
-            long xh = xo;
-            FloatVector t = ((FloatVector) v.and(m0).convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromMemorySegment(F, xp, xh, ByteOrder.LITTLE_ENDIAN));
-            t = ((FloatVector) v.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 128, ByteOrder.LITTLE_ENDIAN), t);
-            t = ((FloatVector) v.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 256, ByteOrder.LITTLE_ENDIAN), t);
-            t = ((FloatVector) v.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 384, ByteOrder.LITTLE_ENDIAN), t);
+            FloatVector t = ((FloatVector) v.and(m0).convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromMemorySegment(F, xp, xo, ByteOrder.LITTLE_ENDIAN));
+            t = ((FloatVector) v.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xo + 128, ByteOrder.LITTLE_ENDIAN), t);
+            t = ((FloatVector) v.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xo + 256, ByteOrder.LITTLE_ENDIAN), t);
+            t = ((FloatVector) v.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xo + 384, ByteOrder.LITTLE_ENDIAN), t);
             v = v.lanewise(VectorOperators.LSHR, 4);
-            t = ((FloatVector) v.and(m0).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 64, ByteOrder.LITTLE_ENDIAN), t);
-            t = ((FloatVector) v.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 192, ByteOrder.LITTLE_ENDIAN), t);
-            t = ((FloatVector) v.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 320, ByteOrder.LITTLE_ENDIAN), t);
-            t = ((FloatVector) v.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 448, ByteOrder.LITTLE_ENDIAN), t);
+            t = ((FloatVector) v.and(m0).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xo + 64, ByteOrder.LITTLE_ENDIAN), t);
+            t = ((FloatVector) v.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xo + 192, ByteOrder.LITTLE_ENDIAN), t);
+            t = ((FloatVector) v.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xo + 320, ByteOrder.LITTLE_ENDIAN), t);
+            t = ((FloatVector) v.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xo + 448, ByteOrder.LITTLE_ENDIAN), t);
             FloatVector ns = FloatVector.fromMemorySegment(F, negSums, so, ByteOrder.LITTLE_ENDIAN);
             sum = t.fma(SCALES0.selectFrom(f, f).reinterpretAsFloats(), sum);
             sum = ns.fma(MINS0.selectFrom(f, f).reinterpretAsFloats(), sum);
             v = IntVector.fromMemorySegment(I, w, go + 32, ByteOrder.LITTLE_ENDIAN);
-            xh = xo + 32;
+            long xh = xo + 32;
             t = ((FloatVector) v.and(m0).convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromMemorySegment(F, xp, xh, ByteOrder.LITTLE_ENDIAN));
             t = ((FloatVector) v.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 128, ByteOrder.LITTLE_ENDIAN), t);
             t = ((FloatVector) v.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 256, ByteOrder.LITTLE_ENDIAN), t);
