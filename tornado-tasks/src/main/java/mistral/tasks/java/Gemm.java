@@ -2,6 +2,8 @@ package mistral.tasks.java;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 import static mistral.tasks.java.Simd.F;
 
@@ -65,33 +67,63 @@ final class Gemm {
         }
     }
 
+    /** The 256-bit path's species, whatever the machine's width (the interleave belongs to that path). */
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    /** Two-vector zips, lanes past 7 from the second vector: pairs of floats, then pairs of pairs. */
+    private static final VectorShuffle<Float> ZIP_LO = VectorShuffle.fromValues(F8, 0, 8, 1, 9, 2, 10, 3, 11),
+            ZIP_HI = VectorShuffle.fromValues(F8, 4, 12, 5, 13, 6, 14, 7, 15),
+            ZIP2_LO = VectorShuffle.fromValues(F8, 0, 1, 8, 9, 2, 3, 10, 11),
+            ZIP2_HI = VectorShuffle.fromValues(F8, 4, 5, 12, 13, 6, 7, 14, 15);
+
     /**
-     * out[j * outStride + i] = w[wOff + i*cols ..] . token j for i below rows (1..4) and j below
-     * tokens (1..16), xt from {@link #tokensInLanes} at the group's offset xtOff. Per column: two
-     * vectors of 16 tokens' x, each row's weight broadcast, 8 FMAs into 8 accumulators (16 ymm
-     * registers hold them with no spill, and the sums need no horizontal reduction). The 4 x 4
-     * tile keeps 7 of its 16 accumulators on the stack with 16 ymm registers. The 7B Q4_0's
-     * 128-token prefill with -XX:UseAVX=2, alternating: 6.20 and 6.39 against 4.96 and 4.66 tok/s.
-     * With fewer than 4 rows the last is computed again in the empty ones and not stored. sums is
-     * scratch of {@code 4 * LANE_TOKENS} floats.
+     * The weight rows of a block four at a time, interleaved by column: wq[wqOff + 4 cols q + 4 k + i]
+     * = w[(4 q + i) cols + k] for row 4 q + i below rows, and row rows - 1 again in a last quad's
+     * empty places. {@link #tile4x16} then reads a column's four weights at one index. Eight columns
+     * of four rows are a 4 x 8 transpose: two rounds of zips. cols is a multiple of 8.
      */
-    static void tile4x16(float[] w, int wOff, int rows, float[] xt, int xtOff, int cols, float[] out, int outOff, int outStride, int tokens,
+    static void interleaveQuads(float[] w, int rows, int cols, float[] wq, int wqOff) {
+        for (int q = 0; q < rows; q += 4) {
+            int s0 = q * cols, s1 = Math.min(q + 1, rows - 1) * cols, s2 = Math.min(q + 2, rows - 1) * cols, s3 = Math.min(q + 3, rows - 1) * cols;
+            int d = wqOff + q * cols;
+            for (int k = 0; k < cols; k += 8, d += 32) {
+                FloatVector a = FloatVector.fromArray(F8, w, s0 + k), b = FloatVector.fromArray(F8, w, s1 + k);
+                FloatVector c = FloatVector.fromArray(F8, w, s2 + k), e = FloatVector.fromArray(F8, w, s3 + k);
+                FloatVector ab = a.rearrange(ZIP_LO, b), ce = c.rearrange(ZIP_LO, e);
+                ab.rearrange(ZIP2_LO, ce).intoArray(wq, d);
+                ab.rearrange(ZIP2_HI, ce).intoArray(wq, d + 8);
+                ab = a.rearrange(ZIP_HI, b);
+                ce = c.rearrange(ZIP_HI, e);
+                ab.rearrange(ZIP2_LO, ce).intoArray(wq, d + 16);
+                ab.rearrange(ZIP2_HI, ce).intoArray(wq, d + 24);
+            }
+        }
+    }
+
+    /**
+     * out[j * outStride + i] = row i . token j for i below rows (1..4) and j below tokens (1..16),
+     * the rows from {@link #interleaveQuads} at wqOff and xt from {@link #tokensInLanes} at the
+     * group's offset xtOff. Per column: two vectors of 16 tokens' x, the four rows' weights
+     * broadcast from one index, 8 FMAs into 8 accumulators (16 ymm registers hold them with no
+     * spill, and the sums need no horizontal reduction). The compiled loop is 21 instructions for
+     * its 8 FMAs; with the four rows apart, each with an index of its own, it was 27 and ran at
+     * 70 against 80 GFLOP/s on one core. sums is scratch of {@code 4 * LANE_TOKENS} floats.
+     */
+    static void tile4x16(float[] wq, int wqOff, int rows, float[] xt, int xtOff, int cols, float[] out, int outOff, int outStride, int tokens,
                          float[] sums) {
-        int w1 = wOff + Math.min(1, rows - 1) * cols, w2 = wOff + Math.min(2, rows - 1) * cols, w3 = wOff + Math.min(3, rows - 1) * cols;
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         for (int k = 0; k < cols; k++) {
-            int xk = xtOff + LANE_TOKENS * k;
+            int xk = xtOff + LANE_TOKENS * k, wk = wqOff + 4 * k;
             FloatVector x0 = FloatVector.fromArray(F, xt, xk), x1 = FloatVector.fromArray(F, xt, xk + 8);
-            FloatVector b = FloatVector.broadcast(F, w[wOff + k]);
+            FloatVector b = FloatVector.broadcast(F, wq[wk]);
             c00 = x0.fma(b, c00);
             c01 = x1.fma(b, c01);
-            b = FloatVector.broadcast(F, w[w1 + k]);
+            b = FloatVector.broadcast(F, wq[wk + 1]);
             c10 = x0.fma(b, c10);
             c11 = x1.fma(b, c11);
-            b = FloatVector.broadcast(F, w[w2 + k]);
+            b = FloatVector.broadcast(F, wq[wk + 2]);
             c20 = x0.fma(b, c20);
             c21 = x1.fma(b, c21);
-            b = FloatVector.broadcast(F, w[w3 + k]);
+            b = FloatVector.broadcast(F, wq[wk + 3]);
             c30 = x0.fma(b, c30);
             c31 = x1.fma(b, c31);
         }
