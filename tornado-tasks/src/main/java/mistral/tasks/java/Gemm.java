@@ -47,8 +47,13 @@ final class Gemm {
         store(out, outOff + j3 * outStride, c03, c13, c23, c33);
     }
 
-    /** Tokens per {@link #tile4x16}, and the fewest for which a 256-bit GEMM takes it. */
-    static final int LANE_TOKENS = 16;
+    /**
+     * Tokens per group of x in the lanes, two vectors' worth: 16 for {@link #tile4x16} (256 bits),
+     * 32 for {@link #tile8x32} (512 bits); a GEMM of fewer tokens takes {@link #tile4x4}.
+     */
+    static final int LANE_TOKENS = 2 * F.length();
+    /** Rows per tile of x in the lanes: 4 with 16 ymm registers, 8 with 32 zmm registers. */
+    static final int LANE_TILE_ROWS = Simd.WIDE ? 8 : 4;
 
     /** Floats {@link #tokensInLanes} writes for n tokens of cols columns. */
     static int lanesSize(int n, int cols) {
@@ -56,8 +61,8 @@ final class Gemm {
     }
 
     /**
-     * x with 16 tokens in the lanes: xt[16 cols g + 16 k + j] = x[(first + 16 g + j) cols + k] for
-     * token 16 g + j below n, 0 past n (the last group's empty lanes). xt holds {@link #lanesSize}.
+     * x with L = {@link #LANE_TOKENS} tokens in the lanes: xt[L cols g + L k + j] = x[(first + L g + j) cols + k]
+     * for token L g + j below n, 0 past n (the last group's empty lanes). xt holds {@link #lanesSize}.
      */
     static void tokensInLanes(float[] x, int first, int n, int cols, float[] xt) {
         int groups = (n + LANE_TOKENS - 1) / LANE_TOKENS;
@@ -106,13 +111,13 @@ final class Gemm {
      * broadcast from one index, 8 FMAs into 8 accumulators (16 ymm registers hold them with no
      * spill, and the sums need no horizontal reduction). The compiled loop is 21 instructions for
      * its 8 FMAs; with the four rows apart, each with an index of its own, it was 27 and ran at
-     * 70 against 80 GFLOP/s on one core. sums is scratch of {@code 4 * LANE_TOKENS} floats.
+     * 70 against 80 GFLOP/s on one core. sums is scratch of 64 floats.
      */
     static void tile4x16(float[] wq, int wqOff, int rows, float[] xt, int xtOff, int cols, float[] out, int outOff, int outStride, int tokens,
                          float[] sums) {
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         for (int k = 0; k < cols; k++) {
-            int xk = xtOff + LANE_TOKENS * k, wk = wqOff + 4 * k;
+            int xk = xtOff + 16 * k, wk = wqOff + 4 * k;
             FloatVector x0 = FloatVector.fromArray(F, xt, xk), x1 = FloatVector.fromArray(F, xt, xk + 8);
             FloatVector b = FloatVector.broadcast(F, wq[wk]);
             c00 = x0.fma(b, c00);
@@ -138,7 +143,68 @@ final class Gemm {
         c30.intoArray(sums, 48);
         c31.intoArray(sums, 56);
         for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < tokens; j++) out[outOff + j * outStride + i] = sums[LANE_TOKENS * i + j];
+            for (int j = 0; j < tokens; j++) out[outOff + j * outStride + i] = sums[16 * i + j];
+        }
+    }
+
+    /**
+     * The 512-bit tile: out[j * outStride + i] = row i . token j for i below rows (1..8) and j below
+     * tokens (1..32), rows 0-3 the quad at wqOff and rows 4-7 the next ({@link #interleaveQuads}),
+     * xt from {@link #tokensInLanes} with 32 tokens in the lanes. Per column: two vectors of 16
+     * tokens' x, eight weights broadcast, 16 FMAs into 16 accumulators (26 of the 32 zmm registers).
+     * sums is scratch of 256 floats.
+     */
+    static void tile8x32(float[] wq, int wqOff, int rows, float[] xt, int xtOff, int cols, float[] out, int outOff, int outStride, int tokens,
+                         float[] sums) {
+        int quad2 = 4 * cols;
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00,
+                c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+        for (int k = 0; k < cols; k++) {
+            int xk = xtOff + 32 * k, wk = wqOff + 4 * k, wk2 = wk + quad2;
+            FloatVector x0 = FloatVector.fromArray(F, xt, xk), x1 = FloatVector.fromArray(F, xt, xk + 16);
+            FloatVector b = FloatVector.broadcast(F, wq[wk]);
+            c00 = x0.fma(b, c00);
+            c01 = x1.fma(b, c01);
+            b = FloatVector.broadcast(F, wq[wk + 1]);
+            c10 = x0.fma(b, c10);
+            c11 = x1.fma(b, c11);
+            b = FloatVector.broadcast(F, wq[wk + 2]);
+            c20 = x0.fma(b, c20);
+            c21 = x1.fma(b, c21);
+            b = FloatVector.broadcast(F, wq[wk + 3]);
+            c30 = x0.fma(b, c30);
+            c31 = x1.fma(b, c31);
+            b = FloatVector.broadcast(F, wq[wk2]);
+            c40 = x0.fma(b, c40);
+            c41 = x1.fma(b, c41);
+            b = FloatVector.broadcast(F, wq[wk2 + 1]);
+            c50 = x0.fma(b, c50);
+            c51 = x1.fma(b, c51);
+            b = FloatVector.broadcast(F, wq[wk2 + 2]);
+            c60 = x0.fma(b, c60);
+            c61 = x1.fma(b, c61);
+            b = FloatVector.broadcast(F, wq[wk2 + 3]);
+            c70 = x0.fma(b, c70);
+            c71 = x1.fma(b, c71);
+        }
+        c00.intoArray(sums, 0);
+        c01.intoArray(sums, 16);
+        c10.intoArray(sums, 32);
+        c11.intoArray(sums, 48);
+        c20.intoArray(sums, 64);
+        c21.intoArray(sums, 80);
+        c30.intoArray(sums, 96);
+        c31.intoArray(sums, 112);
+        c40.intoArray(sums, 128);
+        c41.intoArray(sums, 144);
+        c50.intoArray(sums, 160);
+        c51.intoArray(sums, 176);
+        c60.intoArray(sums, 192);
+        c61.intoArray(sums, 208);
+        c70.intoArray(sums, 224);
+        c71.intoArray(sums, 240);
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < tokens; j++) out[outOff + j * outStride + i] = sums[32 * i + j];
         }
     }
 

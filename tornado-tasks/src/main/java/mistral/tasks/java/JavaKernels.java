@@ -31,7 +31,7 @@ final class JavaKernels {
      */
     private MemorySegment permuted = MemorySegment.NULL, laneTerms = MemorySegment.NULL;
     private float[] laneTermsArray = new float[0];
-    /** A 256-bit prefill chunk's x with the tokens in the lanes ({@link Gemm#tokensInLanes}). */
+    /** A prefill chunk's x with the tokens in the lanes ({@link Gemm#tokensInLanes}). */
     private float[] laneTokens = new float[0];
     private float[] permutedArray = new float[0], permutedRows = new float[0], lastRows = new float[0];
     private final GroupedAttention attention = new GroupedAttention();
@@ -82,7 +82,7 @@ final class JavaKernels {
 
     /** out = w . x for n tokens of x from token {@code first}: blocks of rows dequantized once, four rows by four tokens per tile. */
     private void gemm(WeightTensor w, float[] x, int first, int n, float[] out) {
-        if (!Simd.WIDE && n >= Gemm.LANE_TOKENS) {
+        if (n >= Gemm.LANE_TOKENS && w.cols() % 8 == 0) { // interleaveQuads takes 8 columns at a time
             gemmTokensInLanes(w, x, first, n, out);
             return;
         }
@@ -114,12 +114,12 @@ final class JavaKernels {
     }
 
     /**
-     * The 256-bit GEMM: x with 16 tokens in the lanes ({@link Gemm#tokensInLanes}), and each block of
-     * rows dequantized and interleaved four rows by four ({@link Gemm#interleaveQuads}) for
-     * {@link Gemm#tile4x16}.
+     * The GEMM of a chunk: x with {@link Gemm#LANE_TOKENS} tokens in the lanes ({@link Gemm#tokensInLanes}),
+     * and each block of rows dequantized and interleaved four rows by four ({@link Gemm#interleaveQuads})
+     * for {@link Gemm#tile4x16} (256 bits) or {@link Gemm#tile8x32} (512 bits).
      */
     private void gemmTokensInLanes(WeightTensor w, float[] x, int first, int n, float[] out) {
-        int cols = w.cols(), rows = w.rows();
+        int cols = w.cols(), rows = w.rows(), lanes = Gemm.LANE_TOKENS, tileRows = Gemm.LANE_TILE_ROWS;
         long rowBytes = w.rowBytes();
         if (laneTokens.length < Gemm.lanesSize(n, cols)) laneTokens = new float[Gemm.lanesSize(n, cols)];
         float[] xt = laneTokens;
@@ -127,16 +127,17 @@ final class JavaKernels {
         int blocks = (rows + LANE_ROW_BLOCK - 1) / LANE_ROW_BLOCK;
         parallel.range(blocks, 1, (start, end) -> {
             // the block's rows, then the same rows interleaved four by four
-            float[] scratch = scratch(2 * LANE_ROW_BLOCK * cols), sums = new float[4 * Gemm.LANE_TOKENS];
+            float[] scratch = scratch(2 * LANE_ROW_BLOCK * cols), sums = new float[tileRows * lanes];
             int quads = LANE_ROW_BLOCK * cols;
             for (int b = start; b < end; b++) {
                 int r0 = b * LANE_ROW_BLOCK, nr = Math.min(LANE_ROW_BLOCK, rows - r0);
                 for (int r = 0; r < nr; r++) FastDequant.row(w.type(), w.data(), (r0 + r) * rowBytes, cols, scratch, r * cols);
                 Gemm.interleaveQuads(scratch, nr, cols, scratch, quads);
-                for (int t = 0; t < n; t += Gemm.LANE_TOKENS) {
-                    for (int r = 0; r < nr; r += 4) {
-                        Gemm.tile4x16(scratch, quads + r * cols, Math.min(4, nr - r), xt, t * cols, cols, out, t * rows + r0 + r, rows,
-                                Math.min(Gemm.LANE_TOKENS, n - t), sums);
+                for (int t = 0; t < n; t += lanes) {
+                    for (int r = 0; r < nr; r += tileRows) {
+                        int tr = Math.min(tileRows, nr - r), tt = Math.min(lanes, n - t), o = t * rows + r0 + r;
+                        if (Simd.WIDE) Gemm.tile8x32(scratch, quads + r * cols, tr, xt, t * cols, cols, out, o, rows, tt, sums);
+                        else Gemm.tile4x16(scratch, quads + r * cols, tr, xt, t * cols, cols, out, o, rows, tt, sums);
                     }
                 }
             }

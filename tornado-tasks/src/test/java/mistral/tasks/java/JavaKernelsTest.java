@@ -50,8 +50,9 @@ class JavaKernelsTest {
         // odd row count, a tail for the vector loop in float types; Q4_0_X4 takes whole 128-groups, K-quants 256
         int rows = 67, cols = type == TensorType.Q4_0_X4 ? 640 : type == TensorType.Q8_0_X16 ? 1536 : type.isKQuant() || type == TensorType.Q4_K_X4 || type == TensorType.Q4_K_X4_S8 || type == TensorType.Q5_K_X4 || type == TensorType.Q6_K_I8 ? 768 : 544;
         WeightTensor w = RandomWeights.tensor("w", type, rows, cols, 1);
-        // a batched decode's few tokens (whole and partial groups of 4 and 2), a GEMM's, and 256 bits' tokens-in-lanes GEMM (16 and 16 + 5)
-        for (int n : new int[] {1, 2, 3, 4, 5, 8, 9, 16, 21}) {
+        // a batched decode's few tokens (whole and partial groups of 4 and 2), a GEMM's, and the tokens-in-lanes
+        // GEMM's (a whole and a partial group of 16 tokens at 256 bits, of 32 at 512)
+        for (int n : new int[] {1, 2, 3, 4, 5, 8, 9, 16, 21, 32, 45}) {
             float[] x = RandomWeights.floats(new Random(2), n * cols, 1f);
             float[] expected = new float[n * rows], actual = new float[n * rows];
             ReferenceKernels.matMul(w, x, expected, Rows.ALL, new Step(0, n));
@@ -79,7 +80,7 @@ class JavaKernelsTest {
         assertClose(expected, actual, rows, 1e-5, type + " " + cols + " columns");
         // a batched decode's few tokens (rows streamed once for all), then a prefill chunk (rows
         // dequantized in lane order across the column blocks, x permuted to match)
-        for (int n : new int[] {2, 5, 8, 9, 21}) {
+        for (int n : new int[] {2, 5, 8, 9, 21, 33}) {
             float[] xs = RandomWeights.floats(new Random(10), n * cols, 1f);
             float[] expectedChunk = new float[n * rows], actualChunk = new float[n * rows];
             ReferenceKernels.matMul(w, xs, expectedChunk, Rows.ALL, new Step(0, n));

@@ -39,14 +39,14 @@ class VectorIntrinsicsGuardTest {
             JavaKernels kernels = new JavaKernels(parallel);
             int rows = 256, cols = 4096;
             WeightTensor[] w = HOT.stream().map(t -> RandomWeights.tensor(t.name(), t, rows, cols, 7)).toArray(WeightTensor[]::new);
-            float[] x = RandomWeights.floats(new Random(3), 16 * cols, 1f), out = new float[16 * rows];
-            Step one = new Step(0, 1), four = new Step(0, 4), eight = new Step(0, 8), sixteen = new Step(0, 16);
+            float[] x = RandomWeights.floats(new Random(3), 32 * cols, 1f), out = new float[32 * rows];
+            Step one = new Step(0, 1), four = new Step(0, 4), eight = new Step(0, 8), chunk = new Step(0, 32);
             Runnable all = () -> {
                 for (WeightTensor t : w) kernels.matMul(t, x, out, Task.Rows.ALL, one);
                 kernels.matMul(w[0], x, out, Task.Rows.ALL, four); // a batched decode step's few-token kernels
                 kernels.matMul(w[0], x, out, Task.Rows.ALL, eight);
-                kernels.matMul(w[0], x, out, Task.Rows.ALL, sixteen); // a prefill chunk's GEMM (256 bits: tokens in the lanes)
-                kernels.matMul(w[2], x, out, Task.Rows.ALL, sixteen);
+                kernels.matMul(w[0], x, out, Task.Rows.ALL, chunk); // a prefill chunk's GEMM, tokens in the lanes
+                kernels.matMul(w[2], x, out, Task.Rows.ALL, chunk);
             };
             // C2 compiles the kernels: at least 4 s, and until the JIT has been idle for 1.5 s (a
             // loaded machine starves the compiler threads; a fixed time then samples interpreted code)
