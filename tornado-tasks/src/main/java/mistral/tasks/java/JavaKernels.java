@@ -201,18 +201,6 @@ final class JavaKernels {
     }
 
     /**
-     * Up to this many tokens (a batched decode step) a matmul streams the quantized rows as the
-     * matvec does ({@link #matVecTokens}); more go to the GEMM, which dequantizes a block of rows
-     * once per chunk. JMH, 14336x4096, 2 threads: Q4_0_X4 512-bit, 4 tokens 157 and 180 matvecs/s
-     * against the GEMM's 133 and 146, 8 tokens 88 and 77 against 98 and 97; -XX:UseAVX=2 (a matvec
-     * per token over rows from L1, since the 256-bit loop lost its bounds checks; 2026-12-02 harness),
-     * 3 tokens 104-111 against 59-61, 4 tokens 81-93 against 72-103; the 7B's batched decode
-     * (bench --parallel 3,4, alternating builds) 2.39-2.43 against 1.37-1.54 tok/s at 3 sequences but
-     * 2.45-2.47 against 2.93-3.16 at 4, so 256-bit vectors take up to 3. Other types, 2 tokens as two matvecs against the
-     * GEMM, alternating processes: Q8_0 97 and 161 against 91 and 97, Q4_K_X4 137 and 193 against
-     * 104 and 108; -XX:UseAVX=2, Q8_0 160 and 134 against 76 and 74, Q4_K_X4 143 and 87 against 62 and 62.
-     */
-    /**
      * The grain of a matvec over a layout in Q4_0_X4's lane order: with 256-bit vectors, whose
      * kernels take a pair's rows one after the other, {@link RowPairs#chunk} for the bytes of a row
      * of the first column block; else 16 rows. The two-row loops (512 bits, and Q6_K_I8 and
@@ -224,7 +212,19 @@ final class JavaKernels {
         return RowPairs.chunk(w.rows(), parallel.threads(), w.type().bytesFor(Math.min(w.cols(), Q4_0X4.COLUMN_BLOCK)));
     }
 
-        static int fewTokens(TensorType type) {
+    /**
+     * Up to this many tokens (a batched decode step) a matmul streams the quantized rows as the
+     * matvec does ({@link #matVecTokens}); more go to the GEMM, which dequantizes a block of rows
+     * once per chunk. JMH, 14336x4096, 2 threads: Q4_0_X4 512-bit, 4 tokens 157 and 180 matvecs/s
+     * against the GEMM's 133 and 146, 8 tokens 88 and 77 against 98 and 97; -XX:UseAVX=2 (a matvec
+     * per token over rows from L1, since the 256-bit loop lost its bounds checks; 2026-12-02 harness),
+     * 3 tokens 104-111 against 59-61, 4 tokens 81-93 against 72-103; the 7B's batched decode
+     * (bench --parallel 3,4, alternating builds) 2.39-2.43 against 1.37-1.54 tok/s at 3 sequences but
+     * 2.45-2.47 against 2.93-3.16 at 4, so 256-bit vectors take up to 3. Other types, 2 tokens as two matvecs against the
+     * GEMM, alternating processes: Q8_0 97 and 161 against 91 and 97, Q4_K_X4 137 and 193 against
+     * 104 and 108; -XX:UseAVX=2, Q8_0 160 and 134 against 76 and 74, Q4_K_X4 143 and 87 against 62 and 62.
+     */
+    static int fewTokens(TensorType type) {
         return type != TensorType.Q4_0_X4 ? 2 : Simd.WIDE ? 4 : 3;
     }
 
