@@ -2,8 +2,6 @@ package mistral.tasks.java;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
-import jdk.incubator.vector.VectorSpecies;
 
 import static mistral.tasks.java.Simd.F;
 
@@ -72,63 +70,38 @@ final class Gemm {
         }
     }
 
-    /** The 256-bit path's species, whatever the machine's width (the interleave belongs to that path). */
-    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
-    /** Two-vector zips, lanes past 7 from the second vector: pairs of floats, then pairs of pairs. */
-    private static final VectorShuffle<Float> ZIP_LO = VectorShuffle.fromValues(F8, 0, 8, 1, 9, 2, 10, 3, 11),
-            ZIP_HI = VectorShuffle.fromValues(F8, 4, 12, 5, 13, 6, 14, 7, 15),
-            ZIP2_LO = VectorShuffle.fromValues(F8, 0, 1, 8, 9, 2, 3, 10, 11),
-            ZIP2_HI = VectorShuffle.fromValues(F8, 4, 5, 12, 13, 6, 7, 14, 15);
-
     /**
-     * The weight rows of a block four at a time, interleaved by column: wq[wqOff + 4 cols q + 4 k + i]
-     * = w[(4 q + i) cols + k] for row 4 q + i below rows, and row rows - 1 again in a last quad's
-     * empty places. {@link #tile4x16} then reads a column's four weights at one index. Eight columns
-     * of four rows are a 4 x 8 transpose: two rounds of zips. cols is a multiple of 8.
+     * Floats from one dequantized row to the next in the tiles' scratch. A constant, so that a
+     * column's 4 (8) weights are one index plus constant displacements in the compiled loop; a
+     * stride of cols took a register and an address computation per row (27 instructions a column
+     * against 23 for tile4x16). It fits Mistral 7B's widest rows (the
+     * down projection's 14336 columns); the 16 more keep the rows off a multiple of 4 KiB apart.
      */
-    static void interleaveQuads(float[] w, int rows, int cols, float[] wq, int wqOff) {
-        for (int q = 0; q < rows; q += 4) {
-            int s0 = q * cols, s1 = Math.min(q + 1, rows - 1) * cols, s2 = Math.min(q + 2, rows - 1) * cols, s3 = Math.min(q + 3, rows - 1) * cols;
-            int d = wqOff + q * cols;
-            for (int k = 0; k < cols; k += 8, d += 32) {
-                FloatVector a = FloatVector.fromArray(F8, w, s0 + k), b = FloatVector.fromArray(F8, w, s1 + k);
-                FloatVector c = FloatVector.fromArray(F8, w, s2 + k), e = FloatVector.fromArray(F8, w, s3 + k);
-                FloatVector ab = a.rearrange(ZIP_LO, b), ce = c.rearrange(ZIP_LO, e);
-                ab.rearrange(ZIP2_LO, ce).intoArray(wq, d);
-                ab.rearrange(ZIP2_HI, ce).intoArray(wq, d + 8);
-                ab = a.rearrange(ZIP_HI, b);
-                ce = c.rearrange(ZIP_HI, e);
-                ab.rearrange(ZIP2_LO, ce).intoArray(wq, d + 16);
-                ab.rearrange(ZIP2_HI, ce).intoArray(wq, d + 24);
-            }
-        }
-    }
+    static final int ROW_STRIDE = 14336 + 16;
 
     /**
      * out[j * outStride + i] = row i . token j for i below rows (1..4) and j below tokens (1..16),
-     * the rows from {@link #interleaveQuads} at wqOff and xt from {@link #tokensInLanes} at the
-     * group's offset xtOff. Per column: two vectors of 16 tokens' x, the four rows' weights
-     * broadcast from one index, 8 FMAs into 8 accumulators (16 ymm registers hold them with no
-     * spill, and the sums need no horizontal reduction). The compiled loop is 21 instructions for
-     * its 8 FMAs; with the four rows apart, each with an index of its own, it was 27 and ran at
-     * 70 against 80 GFLOP/s on one core. sums is scratch of 64 floats.
+     * row i at w[wOff + i {@link #ROW_STRIDE}], and xt from {@link #tokensInLanes} at the group's
+     * offset xtOff. Per column: two vectors of 16 tokens' x, the four rows' weights broadcast, 8
+     * FMAs into 8 accumulators (16 ymm registers hold them with no spill, and the sums need no
+     * horizontal reduction). Rows past rows are read and not stored. sums is scratch of 64 floats.
      */
-    static void tile4x16(float[] wq, int wqOff, int rows, float[] xt, int xtOff, int cols, float[] out, int outOff, int outStride, int tokens,
+    static void tile4x16(float[] w, int wOff, int rows, float[] xt, int xtOff, int cols, float[] out, int outOff, int outStride, int tokens,
                          float[] sums) {
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         for (int k = 0; k < cols; k++) {
-            int xk = xtOff + 16 * k, wk = wqOff + 4 * k;
+            int xk = xtOff + 16 * k, wk = wOff + k;
             FloatVector x0 = FloatVector.fromArray(F, xt, xk), x1 = FloatVector.fromArray(F, xt, xk + 8);
-            FloatVector b = FloatVector.broadcast(F, wq[wk]);
+            FloatVector b = FloatVector.broadcast(F, w[wk]);
             c00 = x0.fma(b, c00);
             c01 = x1.fma(b, c01);
-            b = FloatVector.broadcast(F, wq[wk + 1]);
+            b = FloatVector.broadcast(F, w[wk + ROW_STRIDE]);
             c10 = x0.fma(b, c10);
             c11 = x1.fma(b, c11);
-            b = FloatVector.broadcast(F, wq[wk + 2]);
+            b = FloatVector.broadcast(F, w[wk + 2 * ROW_STRIDE]);
             c20 = x0.fma(b, c20);
             c21 = x1.fma(b, c21);
-            b = FloatVector.broadcast(F, wq[wk + 3]);
+            b = FloatVector.broadcast(F, w[wk + 3 * ROW_STRIDE]);
             c30 = x0.fma(b, c30);
             c31 = x1.fma(b, c31);
         }
@@ -149,41 +122,40 @@ final class Gemm {
 
     /**
      * The 512-bit tile: out[j * outStride + i] = row i . token j for i below rows (1..8) and j below
-     * tokens (1..32), rows 0-3 the quad at wqOff and rows 4-7 the next ({@link #interleaveQuads}),
-     * xt from {@link #tokensInLanes} with 32 tokens in the lanes. Per column: two vectors of 16
-     * tokens' x, eight weights broadcast, 16 FMAs into 16 accumulators (26 of the 32 zmm registers).
-     * sums is scratch of 256 floats.
+     * tokens (1..32), row i at w[wOff + i {@link #ROW_STRIDE}], and xt from {@link #tokensInLanes}
+     * with 32 tokens in the lanes. Per column: two vectors of 16 tokens' x, eight weights
+     * broadcast, 16 FMAs into 16 accumulators (26 of the 32 zmm registers). Rows past rows are read
+     * and not stored. sums is scratch of 256 floats.
      */
-    static void tile8x32(float[] wq, int wqOff, int rows, float[] xt, int xtOff, int cols, float[] out, int outOff, int outStride, int tokens,
+    static void tile8x32(float[] w, int wOff, int rows, float[] xt, int xtOff, int cols, float[] out, int outOff, int outStride, int tokens,
                          float[] sums) {
-        int quad2 = 4 * cols;
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00,
                 c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
         for (int k = 0; k < cols; k++) {
-            int xk = xtOff + 32 * k, wk = wqOff + 4 * k, wk2 = wk + quad2;
+            int xk = xtOff + 32 * k, wk = wOff + k;
             FloatVector x0 = FloatVector.fromArray(F, xt, xk), x1 = FloatVector.fromArray(F, xt, xk + 16);
-            FloatVector b = FloatVector.broadcast(F, wq[wk]);
+            FloatVector b = FloatVector.broadcast(F, w[wk]);
             c00 = x0.fma(b, c00);
             c01 = x1.fma(b, c01);
-            b = FloatVector.broadcast(F, wq[wk + 1]);
+            b = FloatVector.broadcast(F, w[wk + ROW_STRIDE]);
             c10 = x0.fma(b, c10);
             c11 = x1.fma(b, c11);
-            b = FloatVector.broadcast(F, wq[wk + 2]);
+            b = FloatVector.broadcast(F, w[wk + 2 * ROW_STRIDE]);
             c20 = x0.fma(b, c20);
             c21 = x1.fma(b, c21);
-            b = FloatVector.broadcast(F, wq[wk + 3]);
+            b = FloatVector.broadcast(F, w[wk + 3 * ROW_STRIDE]);
             c30 = x0.fma(b, c30);
             c31 = x1.fma(b, c31);
-            b = FloatVector.broadcast(F, wq[wk2]);
+            b = FloatVector.broadcast(F, w[wk + 4 * ROW_STRIDE]);
             c40 = x0.fma(b, c40);
             c41 = x1.fma(b, c41);
-            b = FloatVector.broadcast(F, wq[wk2 + 1]);
+            b = FloatVector.broadcast(F, w[wk + 5 * ROW_STRIDE]);
             c50 = x0.fma(b, c50);
             c51 = x1.fma(b, c51);
-            b = FloatVector.broadcast(F, wq[wk2 + 2]);
+            b = FloatVector.broadcast(F, w[wk + 6 * ROW_STRIDE]);
             c60 = x0.fma(b, c60);
             c61 = x1.fma(b, c61);
-            b = FloatVector.broadcast(F, wq[wk2 + 3]);
+            b = FloatVector.broadcast(F, w[wk + 7 * ROW_STRIDE]);
             c70 = x0.fma(b, c70);
             c71 = x1.fma(b, c71);
         }

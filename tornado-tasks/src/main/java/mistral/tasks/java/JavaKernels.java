@@ -43,9 +43,10 @@ final class JavaKernels {
     /** Rows dequantized together in the prefill matmul: 16 x 4096 floats stay in L2. */
     private static final int ROW_BLOCK = 16;
     /**
-     * Rows dequantized together in the 256-bit prefill matmul: 32 rows and their interleaved copy
-     * (1 MiB at 4096 columns) stay in L2 beside a token group's x, and each group's x comes from L3
-     * half as often as with 16 (14336 x 4096 at 128 tokens, 2 threads: 134 -> 143 GFLOP/s).
+     * Rows dequantized together in the tokens-in-lanes GEMM: 32 rows (512 KiB at 4096 columns)
+     * stay in L2 beside a token group's x, and each group's x comes from L3 half as often as with
+     * 16 (-XX:UseAVX=2, rows interleaved four by four at the time, 14336 x 4096 at 128 tokens, 2
+     * threads: 8, 16, 32 and 64 rows 117, 134, 143 and 143 GFLOP/s).
      */
     private static final int LANE_ROW_BLOCK = 32;
 
@@ -82,7 +83,7 @@ final class JavaKernels {
 
     /** out = w . x for n tokens of x from token {@code first}: blocks of rows dequantized once, four rows by four tokens per tile. */
     private void gemm(WeightTensor w, float[] x, int first, int n, float[] out) {
-        if (n >= Gemm.LANE_TOKENS && w.cols() % 8 == 0) { // interleaveQuads takes 8 columns at a time
+        if (n >= Gemm.LANE_TOKENS && w.cols() <= Gemm.ROW_STRIDE) {
             gemmTokensInLanes(w, x, first, n, out);
             return;
         }
@@ -115,8 +116,8 @@ final class JavaKernels {
 
     /**
      * The GEMM of a chunk: x with {@link Gemm#LANE_TOKENS} tokens in the lanes ({@link Gemm#tokensInLanes}),
-     * and each block of rows dequantized and interleaved four rows by four ({@link Gemm#interleaveQuads})
-     * for {@link Gemm#tile4x16} (256 bits) or {@link Gemm#tile8x32} (512 bits).
+     * and each block of rows dequantized {@link Gemm#ROW_STRIDE} floats apart for {@link Gemm#tile4x16}
+     * (256 bits) or {@link Gemm#tile8x32} (512 bits).
      */
     private void gemmTokensInLanes(WeightTensor w, float[] x, int first, int n, float[] out) {
         int cols = w.cols(), rows = w.rows(), lanes = Gemm.LANE_TOKENS, tileRows = Gemm.LANE_TILE_ROWS;
@@ -126,18 +127,15 @@ final class JavaKernels {
         Gemm.tokensInLanes(x, first, n, cols, xt);
         int blocks = (rows + LANE_ROW_BLOCK - 1) / LANE_ROW_BLOCK;
         parallel.range(blocks, 1, (start, end) -> {
-            // the block's rows, then the same rows interleaved four by four
-            float[] scratch = scratch(2 * LANE_ROW_BLOCK * cols), sums = new float[tileRows * lanes];
-            int quads = LANE_ROW_BLOCK * cols;
+            float[] scratch = scratch(LANE_ROW_BLOCK * Gemm.ROW_STRIDE), sums = new float[tileRows * lanes];
             for (int b = start; b < end; b++) {
                 int r0 = b * LANE_ROW_BLOCK, nr = Math.min(LANE_ROW_BLOCK, rows - r0);
-                for (int r = 0; r < nr; r++) FastDequant.row(w.type(), w.data(), (r0 + r) * rowBytes, cols, scratch, r * cols);
-                Gemm.interleaveQuads(scratch, nr, cols, scratch, quads);
+                for (int r = 0; r < nr; r++) FastDequant.row(w.type(), w.data(), (r0 + r) * rowBytes, cols, scratch, r * Gemm.ROW_STRIDE);
                 for (int t = 0; t < n; t += lanes) {
                     for (int r = 0; r < nr; r += tileRows) {
                         int tr = Math.min(tileRows, nr - r), tt = Math.min(lanes, n - t), o = t * rows + r0 + r;
-                        if (Simd.WIDE) Gemm.tile8x32(scratch, quads + r * cols, tr, xt, t * cols, cols, out, o, rows, tt, sums);
-                        else Gemm.tile4x16(scratch, quads + r * cols, tr, xt, t * cols, cols, out, o, rows, tt, sums);
+                        if (Simd.WIDE) Gemm.tile8x32(scratch, r * Gemm.ROW_STRIDE, tr, xt, t * cols, cols, out, o, rows, tt, sums);
+                        else Gemm.tile4x16(scratch, r * Gemm.ROW_STRIDE, tr, xt, t * cols, cols, out, o, rows, tt, sums);
                     }
                 }
             }

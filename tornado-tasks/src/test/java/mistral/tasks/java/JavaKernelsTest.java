@@ -89,6 +89,20 @@ class JavaKernelsTest {
         }
     }
 
+    /** Rows wider than the tiles' row stride (Gemm.ROW_STRIDE) take the 4 x 4 tile's GEMM; a whole and a partial token group. */
+    @Test
+    void gemmOfRowsWiderThanTheTileStrideEqualsReference() {
+        int rows = 5, cols = Gemm.ROW_STRIDE + 496; // a multiple of 32
+        WeightTensor w = RandomWeights.tensor("w", TensorType.Q8_0, rows, cols, 11);
+        for (int n : new int[] {Gemm.LANE_TOKENS, Gemm.LANE_TOKENS + 3}) {
+            float[] x = RandomWeights.floats(new Random(12), n * cols, 1f);
+            float[] expected = new float[n * rows], actual = new float[n * rows];
+            ReferenceKernels.matMul(w, x, expected, Rows.ALL, new Step(0, n));
+            FAST.matMul(w, x, actual, Rows.ALL, new Step(0, n));
+            assertClose(expected, actual, n * rows, 1e-5, cols + " columns, " + n + " tokens");
+        }
+    }
+
     /** The same for the layouts with 16 blocks in the lanes: 33 super-blocks of Q6_K_I8, 17 groups of Q8_0_X16, 37 rows (an odd pair). */
     @ParameterizedTest
     @EnumSource(value = TensorType.class, names = {"Q6_K_I8", "Q8_0_X16"})
