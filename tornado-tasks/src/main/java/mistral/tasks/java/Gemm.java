@@ -6,8 +6,9 @@ import jdk.incubator.vector.VectorOperators;
 import static mistral.tasks.java.Simd.F;
 
 /**
- * The prefill micro-kernels: 4 weight rows x 4 tokens with 16 accumulators in registers (512 bits),
- * and 4 rows x 16 tokens with the tokens in the lanes (256 bits).
+ * The prefill micro-kernels: 4 weight rows x 4 tokens with 16 accumulators in registers (a chunk
+ * of fewer tokens than {@link #LANE_TOKENS}), and with the tokens in the lanes 4 rows x 16 tokens
+ * (256 bits) or 8 rows x 32 tokens (512 bits).
  */
 final class Gemm {
     private Gemm() {
@@ -74,8 +75,8 @@ final class Gemm {
      * Floats from one dequantized row to the next in the tiles' scratch. A constant, so that a
      * column's 4 (8) weights are one index plus constant displacements in the compiled loop; a
      * stride of cols took a register and an address computation per row (27 instructions a column
-     * against 23 for tile4x16). It fits Mistral 7B's widest rows (the
-     * down projection's 14336 columns); the 16 more keep the rows off a multiple of 4 KiB apart.
+     * against 23 for tile4x16). It fits Mistral 7B's widest rows (the down projection's 14336
+     * columns); the 16 more keep the rows off a multiple of 4 KiB apart.
      */
     static final int ROW_STRIDE = 14336 + 16;
 

@@ -81,7 +81,10 @@ final class JavaKernels {
         gemm(w, xs, xFirst, n, out);
     }
 
-    /** out = w . x for n tokens of x from token {@code first}: blocks of rows dequantized once, four rows by four tokens per tile. */
+    /**
+     * out = w . x for n tokens of x from token {@code first}: blocks of rows dequantized once, four
+     * rows by four tokens per tile; {@link Gemm#LANE_TOKENS} tokens or more take {@link #gemmTokensInLanes}.
+     */
     private void gemm(WeightTensor w, float[] x, int first, int n, float[] out) {
         if (n >= Gemm.LANE_TOKENS && w.cols() <= Gemm.ROW_STRIDE) {
             gemmTokensInLanes(w, x, first, n, out);
