@@ -45,8 +45,8 @@ final class JavaKernels {
     /**
      * Rows dequantized together in the tokens-in-lanes GEMM: 32 rows (512 KiB at 4096 columns)
      * stay in L2 beside a token group's x, and each group's x comes from L3 half as often as with
-     * 16 (-XX:UseAVX=2, rows interleaved four by four at the time, 14336 x 4096 at 128 tokens, 2
-     * threads: 8, 16, 32 and 64 rows 117, 134, 143 and 143 GFLOP/s).
+     * 16 (measured with -XX:UseAVX=2 and the rows interleaved four by four, 14336 x 4096 at 128
+     * tokens, 2 threads: 8, 16, 32 and 64 rows 117, 134, 143 and 143 GFLOP/s).
      */
     private static final int LANE_ROW_BLOCK = 32;
 

@@ -58,7 +58,7 @@ public final class ParallelFor implements AutoCloseable {
         this.body = body;
         this.count = count;
         this.parts = parts;
-        this.chunk = Math.max(grain, (count + 8 * parts - 1) / (8 * parts));
+        this.chunk = chunk(count, grain, parts);
         this.failure = null;
         next.set(0);
         pending.set(parts - 1);
@@ -69,6 +69,11 @@ public final class ParallelFor implements AutoCloseable {
         Throwable f = failure;
         if (f instanceof RuntimeException r) throw r;
         if (f instanceof Error e) throw e;
+    }
+
+    /** Indices per chunk of a loop over count indices on parts threads: 8 chunks a thread, at least grain. */
+    static int chunk(int count, int grain, int parts) {
+        return Math.max(grain, (count + 8 * parts - 1) / (8 * parts));
     }
 
     private void claim(int count, int chunk, Body body) {

@@ -25,7 +25,7 @@ final class RowPairs {
      * with them 112, 120, 136 or 144 rows apart.
      */
     static int chunk(int rows, int threads, long rowBytes) {
-        int base = Math.max(16, (rows + 8 * threads - 1) / (8 * threads));
+        int base = ParallelFor.chunk(rows, 16, threads);
         for (int c = base; c < base + 64; c++) {
             long apart = (long) half(0, c) * rowBytes % 65536;
             if (apart >= 16384 && apart <= 49152) return c;
