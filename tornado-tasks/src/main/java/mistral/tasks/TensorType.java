@@ -27,7 +27,7 @@ public enum TensorType {
     Q4_K_X4(-1, 128, 96),
     Q4_K_X4_S8(-1, 128, 80),
     Q5_K_X4(-1, 128, 112),
-    Q6_K_I8(-1, 256, 320),
+    Q6_K_I8(-1, 256, 280),
     Q8_0_X16(-1, 512, 576);
 
     public final int ggmlId;

@@ -1,6 +1,7 @@
 package mistral.tasks.java;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -17,19 +18,22 @@ import static mistral.tasks.java.Simd.F;
  * Matvec over the layouts with 16 blocks of int8 weights in the lanes: Q6_K_I8 (a super-block of
  * 256 weights, 16 sub-blocks of 16: {@link Q6_KI8}) and Q8_0_X16 (512 weights, 16 blocks of 32:
  * {@link Q8_0X16}). A group's byte 16k + j is
- * weight k of block j and its 16 float scales follow at {@code scales}; x is permuted the same
+ * weight k of block j and its 16 scales follow at {@code scales}: Q8_0_X16's as float32, Q6_K_I8's
+ * as int8, widened and multiplied by the super-block's d at {@code d}. x is permuted the same
  * way. Each lane sums its block's products over the group, then one FMA with the scales as a vector.
+ * The scales' format is a test per group that C2 takes out of the loop.
  */
 final class LaneBlocksMatVec {
     private static final VectorSpecies<Byte> B = Simd.WIDE ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    /** A layout's group: weights, bytes, and where its scales start. */
-    record Group(int weights, int bytes, int scales) {
+    /** A layout's group: weights, bytes, where its scales start, and where d is (-1: float scales, no d). */
+    record Group(int weights, int bytes, int scales, int d) {
     }
 
-    private static final Group Q6_K_I8 = new Group(256, Q6_KI8.BLOCK_BYTES, Q6_KI8.SCALES);
-    private static final Group Q8_0_X16 = new Group(Q8_0X16.GROUP, Q8_0X16.GROUP_BYTES, Q8_0X16.SCALES);
+    private static final Group Q6_K_I8 = new Group(256, Q6_KI8.BLOCK_BYTES, Q6_KI8.SCALES, Q6_KI8.D);
+    private static final Group Q8_0_X16 = new Group(Q8_0X16.GROUP, Q8_0X16.GROUP_BYTES, Q8_0X16.SCALES, -1);
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
 
     /** Whether this layout has 16 blocks in the lanes (the types {@link #group} knows). */
     static boolean inLanes(TensorType type) {
@@ -58,8 +62,8 @@ final class LaneBlocksMatVec {
         int half = RowPairs.half(start, end);
         for (int a = start; a < start + half; a++) {
             int b = RowPairs.partner(a, half, end);
-            if (Simd.WIDE) dot512Rows2(w, a * rowBytes, b * rowBytes, xp, cols, g.weights(), g.bytes(), g.scales(), out, a, b);
-            else dot256Rows2(w, a * rowBytes, b * rowBytes, xp, cols, g.weights(), g.bytes(), g.scales(), out, a, b);
+            if (Simd.WIDE) dot512Rows2(w, a * rowBytes, b * rowBytes, xp, cols, g.weights(), g.bytes(), g.scales(), g.d(), out, a, b);
+            else dot256Rows2(w, a * rowBytes, b * rowBytes, xp, cols, g.weights(), g.bytes(), g.scales(), g.d(), out, a, b);
         }
     }
 
@@ -70,7 +74,7 @@ final class LaneBlocksMatVec {
      * this class fails C2's parse-time inlining cutoff in a loop this size.
      */
     private static void dot512Rows2(MemorySegment w, long offA, long offB, float[] xp, int cols, int groupWeights, int groupBytes, int scales,
-                                    float[] out, int a, int b) {
+                                    int d, float[] out, int a, int b) {
         FloatVector ra = FloatVector.zero(F), rb = ra;
         int steps = groupWeights / 16;
         for (int s = 0; s < cols / groupWeights; s++) {
@@ -85,8 +89,16 @@ final class LaneBlocksMatVec {
                 qa = ((FloatVector) ByteVector.fromMemorySegment(B, w, sa + o + 16, LE).convertShape(VectorOperators.B2F, F, 0)).fma(x1, qa);
                 qb = ((FloatVector) ByteVector.fromMemorySegment(B, w, sb + o + 16, LE).convertShape(VectorOperators.B2F, F, 0)).fma(x1, qb);
             }
-            ra = pa.add(qa).fma(FloatVector.fromMemorySegment(F, w, sa + scales, LE), ra);
-            rb = pb.add(qb).fma(FloatVector.fromMemorySegment(F, w, sb + scales, LE), rb);
+            FloatVector scA, scB;
+            if (d < 0) {
+                scA = FloatVector.fromMemorySegment(F, w, sa + scales, LE);
+                scB = FloatVector.fromMemorySegment(F, w, sb + scales, LE);
+            } else {
+                scA = ((FloatVector) ByteVector.fromMemorySegment(B, w, sa + scales, LE).convertShape(VectorOperators.B2F, F, 0)).mul(w.get(FLOAT, sa + d));
+                scB = ((FloatVector) ByteVector.fromMemorySegment(B, w, sb + scales, LE).convertShape(VectorOperators.B2F, F, 0)).mul(w.get(FLOAT, sb + d));
+            }
+            ra = pa.add(qa).fma(scA, ra);
+            rb = pb.add(qb).fma(scB, rb);
         }
         out[a] = ra.reduceLanes(VectorOperators.ADD);
         if (b != a) out[b] = rb.reduceLanes(VectorOperators.ADD);
@@ -97,7 +109,7 @@ final class LaneBlocksMatVec {
      * vectors of each per iteration (8 FMA chains for the two rows), each scaled by its 8 scales.
      */
     private static void dot256Rows2(MemorySegment w, long offA, long offB, float[] xp, int cols, int groupWeights, int groupBytes, int scales,
-                                    float[] out, int a, int b) {
+                                    int d, float[] out, int a, int b) {
         FloatVector ra = FloatVector.zero(F), rb = ra;
         int steps = groupWeights / 16;
         for (int s = 0; s < cols / groupWeights; s++) {
@@ -119,10 +131,23 @@ final class LaneBlocksMatVec {
                 qa1 = ((FloatVector) ByteVector.fromMemorySegment(B, w, sa + o + 24, LE).convertShape(VectorOperators.B2F, F, 0)).fma(x1, qa1);
                 qb1 = ((FloatVector) ByteVector.fromMemorySegment(B, w, sb + o + 24, LE).convertShape(VectorOperators.B2F, F, 0)).fma(x1, qb1);
             }
-            ra = pa0.add(qa0).fma(FloatVector.fromMemorySegment(F, w, sa + scales, LE), ra);
-            ra = pa1.add(qa1).fma(FloatVector.fromMemorySegment(F, w, sa + scales + 32, LE), ra);
-            rb = pb0.add(qb0).fma(FloatVector.fromMemorySegment(F, w, sb + scales, LE), rb);
-            rb = pb1.add(qb1).fma(FloatVector.fromMemorySegment(F, w, sb + scales + 32, LE), rb);
+            FloatVector scA0, scA1, scB0, scB1;
+            if (d < 0) {
+                scA0 = FloatVector.fromMemorySegment(F, w, sa + scales, LE);
+                scA1 = FloatVector.fromMemorySegment(F, w, sa + scales + 32, LE);
+                scB0 = FloatVector.fromMemorySegment(F, w, sb + scales, LE);
+                scB1 = FloatVector.fromMemorySegment(F, w, sb + scales + 32, LE);
+            } else {
+                float dA = w.get(FLOAT, sa + d), dB = w.get(FLOAT, sb + d);
+                scA0 = ((FloatVector) ByteVector.fromMemorySegment(B, w, sa + scales, LE).convertShape(VectorOperators.B2F, F, 0)).mul(dA);
+                scA1 = ((FloatVector) ByteVector.fromMemorySegment(B, w, sa + scales + 8, LE).convertShape(VectorOperators.B2F, F, 0)).mul(dA);
+                scB0 = ((FloatVector) ByteVector.fromMemorySegment(B, w, sb + scales, LE).convertShape(VectorOperators.B2F, F, 0)).mul(dB);
+                scB1 = ((FloatVector) ByteVector.fromMemorySegment(B, w, sb + scales + 8, LE).convertShape(VectorOperators.B2F, F, 0)).mul(dB);
+            }
+            ra = pa0.add(qa0).fma(scA0, ra);
+            ra = pa1.add(qa1).fma(scA1, ra);
+            rb = pb0.add(qb0).fma(scB0, rb);
+            rb = pb1.add(qb1).fma(scB1, rb);
         }
         out[a] = ra.reduceLanes(VectorOperators.ADD);
         if (b != a) out[b] = rb.reduceLanes(VectorOperators.ADD);
@@ -138,8 +163,15 @@ final class LaneBlocksMatVec {
         for (int s = 0; s < cols / g.weights(); s++) {
             long blk = off + (long) g.bytes() * s;
             int d = dstOff + g.weights() * s;
-            FloatVector scale0 = FloatVector.fromMemorySegment(F, w, blk + g.scales(), LE);
-            FloatVector scale1 = halves ? FloatVector.fromMemorySegment(F, w, blk + g.scales() + 32, LE) : scale0;
+            FloatVector scale0, scale1;
+            if (g.d() < 0) {
+                scale0 = FloatVector.fromMemorySegment(F, w, blk + g.scales(), LE);
+                scale1 = halves ? FloatVector.fromMemorySegment(F, w, blk + g.scales() + 32, LE) : scale0;
+            } else {
+                float superD = w.get(FLOAT, blk + g.d());
+                scale0 = ((FloatVector) ByteVector.fromMemorySegment(B, w, blk + g.scales(), LE).convertShape(VectorOperators.B2F, F, 0)).mul(superD);
+                scale1 = halves ? ((FloatVector) ByteVector.fromMemorySegment(B, w, blk + g.scales() + 8, LE).convertShape(VectorOperators.B2F, F, 0)).mul(superD) : scale0;
+            }
             for (int k = 0; k < steps; k++) {
                 ((FloatVector) ByteVector.fromMemorySegment(B, w, blk + 16L * k, LE).convertShape(VectorOperators.B2F, F, 0)).mul(scale0).intoArray(dst, d + 16 * k);
                 if (halves) {

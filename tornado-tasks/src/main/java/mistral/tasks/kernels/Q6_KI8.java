@@ -7,8 +7,11 @@ import mistral.tasks.TensorType;
 /**
  * Q6_K unpacked for SIMD ({@link TensorType#Q6_K_I8}): per super-block, the 256 weights' q - 32 as
  * signed bytes with the 16 sub-blocks in the lanes (byte 16k + j is weight k of sub-block j, that
- * is weight 16j + k), then the 16 scales d * scale_j as float32 (320 bytes; the file has 210).
- * Weight = scale * (q - 32), the floats ggml computes. Why bytes: the file's split of each q into a
+ * is weight 16j + k), then the 16 int8 scales and the super-block's d as float32, 4 bytes of
+ * padding so that every group starts 8-byte aligned (280 bytes; the file has 210). Weight =
+ * (d * scale_j) * (q - 32), the floats ggml computes; the kernels widen the scales and multiply
+ * them by d once per super-block. Why int8 scales: the 16 floats took 64 bytes a super-block,
+ * 20% of the layout, for a conversion and a multiply that the decode loop hides. Why bytes: the file's split of each q into a
  * nibble and two high bits costs a decode kernel about 12 vector operations per 16 weights; a byte
  * costs a widening load and a conversion. Why sub-blocks in the lanes: each lane then sums one
  * sub-block's products over the super-block and is scaled once, by the scales loaded as a vector,
@@ -19,8 +22,11 @@ import mistral.tasks.TensorType;
  * the layers.
  */
 public final class Q6_KI8 {
-    public static final int BLOCK_BYTES = 320;
+    public static final int BLOCK_BYTES = 280;
+    /** The 16 int8 scales. */
     public static final int SCALES = 256;
+    /** The super-block's d, float32. */
+    public static final int D = 272;
 
     private Q6_KI8() {
     }
@@ -33,8 +39,8 @@ public final class Q6_KI8 {
             byte[] ordered = new byte[KQuants.QK];
             for (int sb = 0; sb < cols / KQuants.QK; sb++) {
                 int blk = TensorType.Q6_K.blockBytes * sb, o = BLOCK_BYTES * sb;
-                float d = Float.float16ToFloat(row.get(DequantLayouts.SHORT, blk + 208));
-                for (int j = 0; j < 16; j++) rewritten.set(DequantLayouts.FLOAT, o + SCALES + 4L * j, d * in[blk + 192 + j]);
+                System.arraycopy(in, blk + 192, out, o + SCALES, 16);
+                rewritten.set(DequantLayouts.FLOAT, o + D, Float.float16ToFloat(row.get(DequantLayouts.SHORT, blk + 208)));
                 unpack(in, blk, ordered, out, o);
             }
         });
@@ -71,7 +77,8 @@ public final class Q6_KI8 {
         for (int sb = 0; sb < cols / KQuants.QK; sb++) {
             long blk = offset + (long) BLOCK_BYTES * sb;
             for (int i = 0; i < KQuants.QK; i++) {
-                dst[dstOff + KQuants.QK * sb + i] = w.get(DequantLayouts.FLOAT, blk + SCALES + 4L * (i / 16)) * w.get(ValueLayout.JAVA_BYTE, blk + 16 * (i % 16) + i / 16);
+                float scale = w.get(DequantLayouts.FLOAT, blk + D) * w.get(ValueLayout.JAVA_BYTE, blk + SCALES + i / 16);
+                dst[dstOff + KQuants.QK * sb + i] = scale * w.get(ValueLayout.JAVA_BYTE, blk + 16 * (i % 16) + i / 16);
             }
         }
     }
