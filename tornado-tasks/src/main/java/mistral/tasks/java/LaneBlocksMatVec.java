@@ -21,7 +21,7 @@ import static mistral.tasks.java.Simd.F;
  * weight k of block j and its 16 scales follow at {@code scales}: Q8_0_X16's as float32, Q6_K_I8's
  * as int8, widened and multiplied by the super-block's d at {@code d}. x is permuted the same
  * way. Each lane sums its block's products over the group, then one FMA with the scales as a vector.
- * The scales' format is a test per group that C2 takes out of the loop.
+ * Which of the two a kernel reads is a test per group on its d argument, the same for every group.
  */
 final class LaneBlocksMatVec {
     private static final VectorSpecies<Byte> B = Simd.WIDE ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
