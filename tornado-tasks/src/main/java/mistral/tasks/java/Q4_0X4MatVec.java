@@ -39,7 +39,10 @@ final class Q4_0X4MatVec {
      * shuffle to slow code in some runs.
      */
     static final IntVector SPREAD;
-    /** 256 bits: indexes that spread a group's 4 scales, read as lanes 4-7 of its last 32 bytes, over half 0's lanes (scales 0, 1) and half 1's (scales 2, 3). */
+    /**
+     * 256 bits: indexes that spread a group's 4 scales, read as lanes 4-7 of its last 32 bytes,
+     * over half 0's lanes (scales 0, 1) and half 1's (scales 2, 3).
+     */
     private static final IntVector SPREAD0, SPREAD1;
 
     static {
@@ -373,8 +376,8 @@ final class Q4_0X4MatVec {
      * product is q x. Four masks, which stay in registers. Both halves are written out, their 4
      * scales read once per group as the last 4 lanes of its last 32 bytes: 8.5-9.2 GB/s against
      * 8.1-8.5 for a two-trip loop over the halves with a scale load each (14336 x 4096 from DRAM,
-     * 2 threads, -XX:UseAVX=2, alternating processes, Intel Xeon host). One FMA chain per half group (two ran alike), the
-     * arithmetic of the single and the batched decode alike. One row: a loop over two rows at once
+     * 2 threads, -XX:UseAVX=2, alternating processes, Intel Xeon host). One FMA chain per half
+     * group (two ran alike), the arithmetic of the single and the batched decode alike. One row: a loop over two rows at once
      * read 6.6-6.8 GB/s from DRAM on an Intel Xeon host (14336 x 4096, 2 threads) against 11.5-11.8
      * for this one over the same row pairs ({@link #matVec}), level with it in L2.
      */
