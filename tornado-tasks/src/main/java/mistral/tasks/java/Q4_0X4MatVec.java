@@ -43,7 +43,7 @@ final class Q4_0X4MatVec {
      * 256 bits: indexes that spread a group's 4 scales, read as lanes 4-7 of its last 32 bytes,
      * over half 0's lanes (scales 0, 1) and half 1's (scales 2, 3).
      */
-    private static final IntVector SPREAD0, SPREAD1;
+    static final IntVector SPREAD0, SPREAD1;
 
     static {
         int[] t = new int[32];
