@@ -40,10 +40,10 @@ final class Q4_0X4MatVec {
      */
     static final IntVector SPREAD;
     /**
-     * 256 bits: indexes that spread a group's 4 scales, read as lanes 4-7 of its last 32 bytes,
-     * over half 0's lanes (scales 0, 1) and half 1's (scales 2, 3).
+     * 256 bits: indexes that spread a group's scales 0 and 1, read as lanes 4-5 of its last 32
+     * bytes, over half 0's lanes. Half 1's (scales 2 and 3, lanes 6-7) are {@link #SPREAD}'s.
      */
-    static final IntVector SPREAD0, SPREAD1;
+    static final IntVector SPREAD0;
 
     static {
         int[] t = new int[32];
@@ -53,7 +53,6 @@ final class Q4_0X4MatVec {
         int n = I.length(), scales = n / 4;
         SPREAD = IntVector.fromArray(I, java.util.stream.IntStream.range(0, n).map(i -> n - scales + i / 4).toArray(), 0);
         SPREAD0 = IntVector.fromArray(I, java.util.stream.IntStream.range(0, n).map(i -> (n - 4 + i / 4) % n).toArray(), 0);
-        SPREAD1 = IntVector.fromArray(I, java.util.stream.IntStream.range(0, n).map(i -> (n - 2 + i / 4) % n).toArray(), 0);
     }
 
     private Q4_0X4MatVec() {
@@ -410,7 +409,7 @@ final class Q4_0X4MatVec {
             t = ((FloatVector) v.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 192, ByteOrder.LITTLE_ENDIAN), t);
             t = ((FloatVector) v.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 320, ByteOrder.LITTLE_ENDIAN), t);
             t = ((FloatVector) v.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 448, ByteOrder.LITTLE_ENDIAN), t);
-            sum = t.fma(SPREAD1.selectFrom(sc, sc).reinterpretAsFloats(), sum);
+            sum = t.fma(SPREAD.selectFrom(sc, sc).reinterpretAsFloats(), sum);
         }
         return sum.reduceLanes(VectorOperators.ADD);
     }

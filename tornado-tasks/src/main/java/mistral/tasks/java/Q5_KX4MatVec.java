@@ -13,7 +13,6 @@ import mistral.tasks.kernels.Q5_KX4;
 
 import static mistral.tasks.java.Q4_0X4MatVec.SPREAD;
 import static mistral.tasks.java.Q4_0X4MatVec.SPREAD0;
-import static mistral.tasks.java.Q4_0X4MatVec.SPREAD1;
 import static mistral.tasks.java.Q4_0X4MatVec.store;
 import static mistral.tasks.java.Simd.F;
 import static mistral.tasks.kernels.Q5_KX4.FIFTH;
@@ -185,8 +184,8 @@ final class Q5_KX4MatVec {
             t = ((FloatVector) q.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 320, ByteOrder.LITTLE_ENDIAN), t);
             t = ((FloatVector) q.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 448, ByteOrder.LITTLE_ENDIAN), t);
             ns = FloatVector.fromMemorySegment(F, negSums, so + 32, ByteOrder.LITTLE_ENDIAN);
-            sum = t.fma(SPREAD1.selectFrom(sc, sc).reinterpretAsFloats(), sum);
-            sum = ns.fma(SPREAD1.selectFrom(mn, mn).reinterpretAsFloats(), sum);
+            sum = t.fma(SPREAD.selectFrom(sc, sc).reinterpretAsFloats(), sum);
+            sum = ns.fma(SPREAD.selectFrom(mn, mn).reinterpretAsFloats(), sum);
         }
         return sum.reduceLanes(VectorOperators.ADD);
     }

@@ -11,8 +11,8 @@ import mistral.tasks.TensorType;
  * padding so that every group starts 8-byte aligned (280 bytes; the file has 210). Weight =
  * (d * scale_j) * (q - 32), the floats ggml computes; the kernels widen the scales and multiply
  * them by d once per super-block. Why int8 scales: the 16 floats took 64 bytes a super-block,
- * 20% of the layout, for a conversion and a multiply that the decode loop hides. Why bytes: the file's split of each q into a
- * nibble and two high bits costs a decode kernel about 12 vector operations per 16 weights; a byte
+ * 20% of the layout, for a conversion and a multiply that the decode loop hides. Why bytes: the
+ * file's split of each q into a nibble and two high bits costs a decode kernel about 12 vector operations per 16 weights; a byte
  * costs a widening load and a conversion. Why sub-blocks in the lanes: each lane then sums one
  * sub-block's products over the super-block and is scaled once, by the scales loaded as a vector,
  * where weight order took a broadcast scale and a multiply per 16 weights (harness, 2 threads,
