@@ -13,7 +13,7 @@ import java.util.Locale;
 
 /** Linux's {@code madvise(2)} for the Java backend's memory: the file pages it releases and the weight pages it populates. */
 final class Madvise {
-    static final int DONTNEED = 4, POPULATE_WRITE = 23;
+    static final int DONTNEED = 4, HUGEPAGE = 14, POPULATE_WRITE = 23;
     static final int ENOMEM = 12;
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));

@@ -2,19 +2,26 @@ package mistral.tasks.java;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
-/** The weights' memory: zeroed, writable, resident before its first touch and 64 bytes past a page boundary on Linux, gone with its arena. */
+/**
+ * The weights' memory: zeroed, writable, resident before its first touch and 64 bytes past a page
+ * boundary on Linux (a 2 MiB one, in huge pages, from 2 MiB up), gone with its arena.
+ */
 class PopulatedMemoryTest {
     private static final boolean LINUX = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux");
 
@@ -48,6 +55,30 @@ class PopulatedMemoryTest {
             assertEquals(0, (int) mincore.invokeExact(MemorySegment.ofAddress(base), pages * 4096, resident));
             for (long p = 0; p < pages; p++) assertEquals(1, resident.get(ValueLayout.JAVA_BYTE, p) & 1, "page " + p + " of " + pages);
         }
+    }
+
+    @Test
+    void largeMappingsStartOnA2MiBBoundaryInHugePages() throws IOException {
+        assumeTrue(LINUX);
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment m = PopulatedMemory.allocate(6L << 20, arena);
+            long start = m.address() - PopulatedMemory.PAGE_OFFSET;
+            assertEquals(0, start % PopulatedMemory.HUGE_PAGE);
+            Path thp = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
+            assumeTrue(Files.exists(thp) && !Files.readString(thp).contains("[never]"), "transparent huge pages are off");
+            assertTrue(anonHugePagesKb(start) >= 2048, "AnonHugePages of the mapping at 0x" + Long.toHexString(start));
+        }
+    }
+
+    /** The AnonHugePages line of the /proc/self/smaps entry that starts at address. */
+    private static long anonHugePagesKb(long address) throws IOException {
+        String prefix = Long.toHexString(address) + "-";
+        boolean inMapping = false;
+        for (String line : Files.readAllLines(Path.of("/proc/self/smaps"))) {
+            if (line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) inMapping = line.startsWith(prefix);
+            else if (inMapping && line.startsWith("AnonHugePages:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+        throw new AssertionError("no mapping starts at 0x" + Long.toHexString(address) + " in /proc/self/smaps");
     }
 
     @Test
