@@ -26,8 +26,9 @@ import java.util.stream.IntStream;
  * {@code -XX:UseAVX=2}, alternating processes on an Intel Xeon VM) read 10.6-10.9 GB/s on 4 KiB
  * pages and 11.8-12.7 on 2 MiB ones, and Q4_0_X4, Q6_K_I8 and Q8_0_X16 gained 12-18% the same way.
  * Where THP is off the advice fails and the pages stay 4 KiB. The price is paid at load on a VM
- * whose balloon reports free memory to its host (this project's Firecracker VM): the host backs
- * each fresh 2 MiB page on its first write, and the 7B Q4_0 load took 7.6-8.1 s against 2.9-3.0.
+ * whose balloon reports free memory to its host (this project's Firecracker VM): zeroing the fresh
+ * huge pages took half the load, and the 7B Q4_0 loaded in 7.1-9.8 s against 2.9-3.1
+ * (docs/cpu-kernels.md); {@link #HUGE_PAGES_PROPERTY} set to false keeps 4 KiB pages there.
  *
  * <p>The segment starts {@link #PAGE_OFFSET} bytes into its mapping, not on the page boundary:
  * with every tensor page aligned the 7B Q4_0 decode took 227-315 ms a token against mostly 175-185
@@ -38,6 +39,8 @@ final class PopulatedMemory {
     static final long PAGE_OFFSET = 64;
     private static final int PROT_READ_WRITE = 0x3, MAP_PRIVATE_ANONYMOUS = 0x22;
     static final long HUGE_PAGE = 2L << 20;
+    /** {@code -Dmistral.hugePages=false} keeps the weights in 4 KiB pages. */
+    static final String HUGE_PAGES_PROPERTY = "mistral.hugePages";
     private static final long MAP_FAILED = -1L, PAGE = 4096;
     private static final int MAX_PIECES = 64;
     private static final MethodHandle MMAP, MUNMAP;
@@ -62,7 +65,7 @@ final class PopulatedMemory {
     static MemorySegment allocate(long bytes, Arena arena) {
         if (MMAP == null || bytes == 0) return arena.allocate(bytes, 64);
         long mapped = roundUp(bytes + PAGE_OFFSET, PAGE);
-        boolean huge = mapped >= HUGE_PAGE;
+        boolean huge = mapped >= HUGE_PAGE && !"false".equals(System.getProperty(HUGE_PAGES_PROPERTY));
         long reserved = huge ? mapped + HUGE_PAGE - PAGE : mapped;
         MemorySegment base;
         try {

@@ -70,15 +70,35 @@ class PopulatedMemoryTest {
         }
     }
 
-    /** The AnonHugePages line of the /proc/self/smaps entry that starts at address. */
+    @Test
+    void hugePagesFalseKeeps4KiBPages() throws IOException {
+        assumeTrue(LINUX);
+        Path thp = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
+        assumeTrue(Files.exists(thp) && Files.readString(thp).contains("[madvise]"), "THP gives huge pages only where asked");
+        String before = System.getProperty(PopulatedMemory.HUGE_PAGES_PROPERTY);
+        System.setProperty(PopulatedMemory.HUGE_PAGES_PROPERTY, "false");
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment m = PopulatedMemory.allocate(6L << 20, arena);
+            assertEquals(0, anonHugePagesKb(m.address() - PopulatedMemory.PAGE_OFFSET));
+        } finally {
+            if (before == null) System.clearProperty(PopulatedMemory.HUGE_PAGES_PROPERTY);
+            else System.setProperty(PopulatedMemory.HUGE_PAGES_PROPERTY, before);
+        }
+    }
+
+    /** The AnonHugePages line of the /proc/self/smaps entry (one mapping, or several merged) that holds address. */
     private static long anonHugePagesKb(long address) throws IOException {
-        String prefix = Long.toHexString(address) + "-";
         boolean inMapping = false;
         for (String line : Files.readAllLines(Path.of("/proc/self/smaps"))) {
-            if (line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) inMapping = line.startsWith(prefix);
-            else if (inMapping && line.startsWith("AnonHugePages:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            if (line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
+                String[] range = line.substring(0, line.indexOf(' ')).split("-");
+                inMapping = Long.compareUnsigned(Long.parseUnsignedLong(range[0], 16), address) <= 0
+                        && Long.compareUnsigned(address, Long.parseUnsignedLong(range[1], 16)) < 0;
+            } else if (inMapping && line.startsWith("AnonHugePages:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
         }
-        throw new AssertionError("no mapping starts at 0x" + Long.toHexString(address) + " in /proc/self/smaps");
+        throw new AssertionError("no mapping holds 0x" + Long.toHexString(address) + " in /proc/self/smaps");
     }
 
     @Test
