@@ -74,10 +74,10 @@ final class PopulatedMemory {
             throw new IllegalStateException("mmap of " + reserved + " bytes failed", t);
         }
         if (base.address() == MAP_FAILED) return arena.allocate(bytes, 64); // the arena then tries, or fails with its own error
-        long start = huge ? roundUp(base.address(), HUGE_PAGE) : base.address();
+        long start = huge ? roundUp(base.address(), HUGE_PAGE) : base.address(), end = start + mapped;
         // the reservation's head and tail around the 2 MiB-aligned mapping go back at once
         if (start > base.address()) unmap(base.reinterpret(start - base.address()));
-        if (base.address() + reserved > start + mapped) unmap(MemorySegment.ofAddress(start + mapped).reinterpret(base.address() + reserved - start - mapped));
+        if (base.address() + reserved > end) unmap(MemorySegment.ofAddress(end).reinterpret(base.address() + reserved - end));
         MemorySegment mapping = MemorySegment.ofAddress(start).reinterpret(mapped);
         if (huge) Madvise.advise(start, mapped, Madvise.HUGEPAGE); // a hint: EINVAL where THP is off, and then the pages are 4 KiB
         try {
