@@ -2,12 +2,12 @@ package mistral.tasks.java;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import mistral.tasks.TensorType;
+import mistral.tasks.kernels.DequantLayouts;
 import mistral.tasks.kernels.Q4_0X4;
 import mistral.tasks.kernels.Q5_KX4;
 
@@ -24,19 +24,14 @@ import static mistral.tasks.kernels.Q5_KX4.SCALES;
 /**
  * Matvec over regrouped Q5_K ({@link Q5_KX4}, Q4_0_X4's lane order) against x in the same order,
  * scaled for fields masked in place ({@link Q4_0X4MatVec#scaleForNibblesInPlace}) at both widths,
- * and -sum(x) per lane: {@link Q4_KX4MatVec}'s 256-bit kernel with 5-bit fields. Per part of a
- * group (the whole group on 512 bits, a half on 256), the lanes' fifth-bit bytes are widened to
- * ints; the fifth bits of the even nibbles (bits 0-3) spread to bit 0 of each byte with one
- * multiply by 0x204081 and a mask, shifted to bit 4, and or-ed into the even nibbles masked in
- * place: byte j of that word is then the 5-bit q of nibble 2j. The same for the odd nibbles (their
- * fifth bits shifted down by 4 and masked: the bytes widen signed). Each weight vector is then one
- * mask (0x1F << 8j) and one convert.
+ * and -sum(x) per lane: {@link Q4_KX4MatVec}'s 256-bit kernel with 5-bit fields. Per half group,
+ * the fifth-bit int of the even nibbles ({@link Q5_KX4}) goes to every lane of the half, each lane
+ * shifts it right by its index in the half and masks bits 0, 8, 16 and 24, which shifted to bit 4
+ * and or-ed into the even nibbles masked in place make byte j the 5-bit q of nibble 2j. The same
+ * for the odd nibbles. Each weight vector is then one mask (0x1F << 8j) and one convert.
  */
 final class Q5_KX4MatVec {
     private static final VectorSpecies<Integer> I = Simd.WIDE ? IntVector.SPECIES_512 : IntVector.SPECIES_256;
-    /** The lanes' fifth-bit bytes of one part: 16 bytes for 512 bits, 8 for 256. */
-    private static final VectorSpecies<Byte> B = Simd.WIDE ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
-
     /** The masks 0x1F << 8j, j < 4, from an array so that C2 keeps them in registers (see Q4_0X4MatVec's nibble masks). */
     private static final int[] FIELD_MASKS = {0x1F, 0x1F00, 0x1F0000, 0x1F000000};
 
@@ -45,6 +40,29 @@ final class Q5_KX4MatVec {
      * constant trip count C2 unrolls the part loop, and two rows' values for both parts spill.
      */
     private static int partsPerGroup = 16 / I.length();
+    /** Each lane's index in its half group: how far its fifth bits sit from bits 0, 8, 16 and 24. */
+    private static final IntVector LANE_IN_HALF;
+    /**
+     * For part p (the group's lanes n p..n p + n - 1 of n-lane vectors), the index of each lane's
+     * even (and odd) fifth-bit int among the last 4 ints of the 4n bytes that end with the fifth bits.
+     */
+    private static final IntVector[] EVEN_INT, ODD_INT;
+    /** For the 512-bit loop (the whole group, lanes 0-15): the index of each lane's even (and odd) fifth-bit int among the 4. */
+    private static final IntVector EVEN_OF_4, ODD_OF_4;
+
+    static {
+        int n = I.length(), parts = 16 / n;
+        LANE_IN_HALF = IntVector.fromArray(I, java.util.stream.IntStream.range(0, n).map(l -> l % 8).toArray(), 0);
+        EVEN_INT = new IntVector[parts];
+        ODD_INT = new IntVector[parts];
+        EVEN_OF_4 = IntVector.fromArray(I, java.util.stream.IntStream.range(0, n).map(l -> Q5_KX4.fifthInt(l, 0)).toArray(), 0);
+        ODD_OF_4 = IntVector.fromArray(I, java.util.stream.IntStream.range(0, n).map(l -> Q5_KX4.fifthInt(l, 1)).toArray(), 0);
+        for (int p = 0; p < parts; p++) {
+            int part = p;
+            EVEN_INT[p] = IntVector.fromArray(I, java.util.stream.IntStream.range(0, n).map(l -> n - 4 + Q5_KX4.fifthInt(n * part + l, 0)).toArray(), 0);
+            ODD_INT[p] = IntVector.fromArray(I, java.util.stream.IntStream.range(0, n).map(l -> n - 4 + Q5_KX4.fifthInt(n * part + l, 1)).toArray(), 0);
+        }
+    }
 
     private Q5_KX4MatVec() {
     }
@@ -72,9 +90,11 @@ final class Q5_KX4MatVec {
     }
 
     /**
-     * Rows a and b against x from float xOff, each x load shared, one FMA chain per part and row,
-     * then one FMA with the spread scales and one with the spread mins and -sum(x); b == a stores
-     * once. Every Vector API call is written out (helpers fail C2's parse-time inlining cutoff here).
+     * Rows a and b against x from float xOff with 512-bit vectors (one part a group), each x load
+     * shared, one FMA chain per row, then one FMA with the spread scales and one with the spread
+     * mins and -sum(x); b == a stores once. The group's 4 fifth-bit ints come in one 128-bit load
+     * and a permute each for the even and the odd nibbles. Every Vector API call is written out
+     * (helpers fail C2's parse-time inlining cutoff here).
      */
     private static void dotRows2(MemorySegment w, long offA, long offB, MemorySegment xp, MemorySegment negSums, int xOff, int cols,
                                  float[] out, int a, int b, boolean first) {
@@ -89,11 +109,11 @@ final class Q5_KX4MatVec {
                 long part = 4L * n * p;
                 IntVector v = IntVector.fromMemorySegment(I, w, ga + part, ByteOrder.LITTLE_ENDIAN);
                 IntVector u = IntVector.fromMemorySegment(I, w, gb + part, ByteOrder.LITTLE_ENDIAN);
-                IntVector fa = (IntVector) ByteVector.fromMemorySegment(B, w, ga + FIFTH + (long) n * p, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
-                IntVector fb = (IntVector) ByteVector.fromMemorySegment(B, w, gb + FIFTH + (long) n * p, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                IntVector fa = (IntVector) IntVector.fromMemorySegment(IntVector.SPECIES_128, w, ga + FIFTH, ByteOrder.LITTLE_ENDIAN).reinterpretShape(I, 0);
+                IntVector fb = (IntVector) IntVector.fromMemorySegment(IntVector.SPECIES_128, w, gb + FIFTH, ByteOrder.LITTLE_ENDIAN).reinterpretShape(I, 0);
                 long xh = xo + part;
-                IntVector qa = v.and(0x0F0F0F0F).or(fa.and(0xF).mul(0x204081).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
-                IntVector qb = u.and(0x0F0F0F0F).or(fb.and(0xF).mul(0x204081).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
+                IntVector qa = v.and(0x0F0F0F0F).or(EVEN_OF_4.selectFrom(fa).lanewise(VectorOperators.LSHR, LANE_IN_HALF).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
+                IntVector qb = u.and(0x0F0F0F0F).or(EVEN_OF_4.selectFrom(fb).lanewise(VectorOperators.LSHR, LANE_IN_HALF).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
                 FloatVector x = FloatVector.fromMemorySegment(F, xp, xh, ByteOrder.LITTLE_ENDIAN);
                 FloatVector t = ((FloatVector) qa.and(m0).convertShape(VectorOperators.I2F, F, 0)).mul(x);
                 FloatVector s = ((FloatVector) qb.and(m0).convertShape(VectorOperators.I2F, F, 0)).mul(x);
@@ -106,8 +126,8 @@ final class Q5_KX4MatVec {
                 x = FloatVector.fromMemorySegment(F, xp, xh + 384, ByteOrder.LITTLE_ENDIAN);
                 t = ((FloatVector) qa.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
                 s = ((FloatVector) qb.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
-                qa = v.lanewise(VectorOperators.LSHR, 4).and(0x0F0F0F0F).or(fa.lanewise(VectorOperators.LSHR, 4).and(0xF).mul(0x204081).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
-                qb = u.lanewise(VectorOperators.LSHR, 4).and(0x0F0F0F0F).or(fb.lanewise(VectorOperators.LSHR, 4).and(0xF).mul(0x204081).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
+                qa = v.lanewise(VectorOperators.LSHR, 4).and(0x0F0F0F0F).or(ODD_OF_4.selectFrom(fa).lanewise(VectorOperators.LSHR, LANE_IN_HALF).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
+                qb = u.lanewise(VectorOperators.LSHR, 4).and(0x0F0F0F0F).or(ODD_OF_4.selectFrom(fb).lanewise(VectorOperators.LSHR, LANE_IN_HALF).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
                 x = FloatVector.fromMemorySegment(F, xp, xh + 64, ByteOrder.LITTLE_ENDIAN);
                 t = ((FloatVector) qa.and(m0).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
                 s = ((FloatVector) qb.and(m0).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
@@ -155,14 +175,15 @@ final class Q5_KX4MatVec {
             IntVector sc = IntVector.fromMemorySegment(I, w, go + SCALES + 16 - 32, ByteOrder.LITTLE_ENDIAN);
             IntVector mn = IntVector.fromMemorySegment(I, w, go + MINS + 16 - 32, ByteOrder.LITTLE_ENDIAN);
             IntVector v = IntVector.fromMemorySegment(I, w, go, ByteOrder.LITTLE_ENDIAN);
-            IntVector f = (IntVector) ByteVector.fromMemorySegment(B, w, go + FIFTH, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+            IntVector f = IntVector.broadcast(I, w.get(DequantLayouts.INT, go + FIFTH));
             long xh = xo;
-            IntVector q = v.and(0x0F0F0F0F).or(f.and(0xF).mul(0x204081).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
+            IntVector q = v.and(0x0F0F0F0F).or(f.lanewise(VectorOperators.LSHR, LANE_IN_HALF).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
             FloatVector t = ((FloatVector) q.and(m0).convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromMemorySegment(F, xp, xh, ByteOrder.LITTLE_ENDIAN));
             t = ((FloatVector) q.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 128, ByteOrder.LITTLE_ENDIAN), t);
             t = ((FloatVector) q.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 256, ByteOrder.LITTLE_ENDIAN), t);
             t = ((FloatVector) q.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 384, ByteOrder.LITTLE_ENDIAN), t);
-            q = v.lanewise(VectorOperators.LSHR, 4).and(0x0F0F0F0F).or(f.lanewise(VectorOperators.LSHR, 4).and(0xF).mul(0x204081).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
+            f = IntVector.broadcast(I, w.get(DequantLayouts.INT, go + FIFTH + 4));
+            q = v.lanewise(VectorOperators.LSHR, 4).and(0x0F0F0F0F).or(f.lanewise(VectorOperators.LSHR, LANE_IN_HALF).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
             t = ((FloatVector) q.and(m0).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 64, ByteOrder.LITTLE_ENDIAN), t);
             t = ((FloatVector) q.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 192, ByteOrder.LITTLE_ENDIAN), t);
             t = ((FloatVector) q.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 320, ByteOrder.LITTLE_ENDIAN), t);
@@ -171,14 +192,15 @@ final class Q5_KX4MatVec {
             sum = t.fma(SPREAD0.selectFrom(sc, sc).reinterpretAsFloats(), sum);
             sum = ns.fma(SPREAD0.selectFrom(mn, mn).reinterpretAsFloats(), sum);
             v = IntVector.fromMemorySegment(I, w, go + 32, ByteOrder.LITTLE_ENDIAN);
-            f = (IntVector) ByteVector.fromMemorySegment(B, w, go + FIFTH + 8, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+            f = IntVector.broadcast(I, w.get(DequantLayouts.INT, go + FIFTH + 8));
             xh = xo + 32;
-            q = v.and(0x0F0F0F0F).or(f.and(0xF).mul(0x204081).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
+            q = v.and(0x0F0F0F0F).or(f.lanewise(VectorOperators.LSHR, LANE_IN_HALF).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
             t = ((FloatVector) q.and(m0).convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromMemorySegment(F, xp, xh, ByteOrder.LITTLE_ENDIAN));
             t = ((FloatVector) q.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 128, ByteOrder.LITTLE_ENDIAN), t);
             t = ((FloatVector) q.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 256, ByteOrder.LITTLE_ENDIAN), t);
             t = ((FloatVector) q.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 384, ByteOrder.LITTLE_ENDIAN), t);
-            q = v.lanewise(VectorOperators.LSHR, 4).and(0x0F0F0F0F).or(f.lanewise(VectorOperators.LSHR, 4).and(0xF).mul(0x204081).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
+            f = IntVector.broadcast(I, w.get(DequantLayouts.INT, go + FIFTH + 12));
+            q = v.lanewise(VectorOperators.LSHR, 4).and(0x0F0F0F0F).or(f.lanewise(VectorOperators.LSHR, LANE_IN_HALF).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
             t = ((FloatVector) q.and(m0).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 64, ByteOrder.LITTLE_ENDIAN), t);
             t = ((FloatVector) q.and(m1).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 192, ByteOrder.LITTLE_ENDIAN), t);
             t = ((FloatVector) q.and(m2).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromMemorySegment(F, xp, xh + 320, ByteOrder.LITTLE_ENDIAN), t);
@@ -201,14 +223,19 @@ final class Q5_KX4MatVec {
             long go = Q5_KX4.groupOffset(rows, cols, r, g);
             for (int part = 0; part < 16 / n; part++) {
                 IntVector v = IntVector.fromMemorySegment(I, w, go + 4L * n * part, ByteOrder.LITTLE_ENDIAN);
-                IntVector f = (IntVector) ByteVector.fromMemorySegment(B, w, go + FIFTH + (long) n * part, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                IntVector fifths = IntVector.fromMemorySegment(I, w, go + FIFTH + 16 - 4L * n, ByteOrder.LITTLE_ENDIAN);
+                IntVector even = EVEN_INT[part].selectFrom(fifths).lanewise(VectorOperators.LSHR, LANE_IN_HALF);
+                IntVector odd = ODD_INT[part].selectFrom(fifths).lanewise(VectorOperators.LSHR, LANE_IN_HALF);
                 IntVector sc = IntVector.fromMemorySegment(I, w, go + SCALES + (long) n * (part + 1) - 4L * n, ByteOrder.LITTLE_ENDIAN);
                 IntVector mn = IntVector.fromMemorySegment(I, w, go + MINS + (long) n * (part + 1) - 4L * n, ByteOrder.LITTLE_ENDIAN);
                 FloatVector d = SPREAD.selectFrom(sc, sc).reinterpretAsFloats(), m = SPREAD.selectFrom(mn, mn).reinterpretAsFloats().neg();
-                for (int k = 0; k < 8; k++) {
+                for (int k = 0; k < 8; k += 2) { // nibbles 2j and 2j + 1 take their fifth bits from bit 8j of even and odd
                     IntVector q = v.lanewise(VectorOperators.LSHR, 4 * k).and(0xF)
-                            .or(f.lanewise(VectorOperators.LSHR, k / 2 + 4 * (k % 2)).and(1).lanewise(VectorOperators.LSHL, 4));
+                            .or(even.lanewise(VectorOperators.LSHR, 4 * k).and(1).lanewise(VectorOperators.LSHL, 4));
                     ((FloatVector) q.convertShape(VectorOperators.I2F, F, 0)).fma(d, m).intoArray(dst, dstOff + GROUP * g + 16 * k + n * part);
+                    q = v.lanewise(VectorOperators.LSHR, 4 * k + 4).and(0xF)
+                            .or(odd.lanewise(VectorOperators.LSHR, 4 * k).and(1).lanewise(VectorOperators.LSHL, 4));
+                    ((FloatVector) q.convertShape(VectorOperators.I2F, F, 0)).fma(d, m).intoArray(dst, dstOff + GROUP * g + 16 * k + 16 + n * part);
                 }
             }
         }
