@@ -22,6 +22,7 @@ public final class Sampler {
     private final SamplingOptions options;
     private final SplittableRandom random;
     private long[] ranked = new long[0];
+    private double[] weights = new double[0];
 
     public Sampler(SamplingOptions options) {
         this.options = options;
@@ -49,7 +50,8 @@ public final class Sampler {
             if (count == 0) return argmax(logits); // every logit NaN
             if (k < n && count < k && !all) continue; // top-k needs its k tokens ranked
             int keep = Math.min(k, count);
-            double[] p = new double[keep];
+            if (weights.length < keep) weights = new double[logits.length];
+            double[] p = weights;
             double sum = 0;
             for (int i = 0; i < keep; i++) {
                 p[i] = Math.exp((logits[id(ranked[i])] - max) / temperature);

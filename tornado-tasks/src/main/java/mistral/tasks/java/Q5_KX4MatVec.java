@@ -44,24 +44,24 @@ final class Q5_KX4MatVec {
     private static final IntVector LANE_IN_HALF;
     /**
      * For part p (the group's lanes n p..n p + n - 1 of n-lane vectors), the index of each lane's
-     * even (and odd) fifth-bit int among the last 4 ints of the 4n bytes that end with the fifth bits.
+     * even (and odd) fifth-bit int among the group's 4, as loaded by one 128-bit load.
      */
     private static final IntVector[] EVEN_INT, ODD_INT;
-    /** For the 512-bit loop (the whole group, lanes 0-15): the index of each lane's even (and odd) fifth-bit int among the 4. */
-    private static final IntVector EVEN_OF_4, ODD_OF_4;
+    /** Part 0's, in fields for the 512-bit loop (one part a group), whose constants C2 then folds. */
+    private static final IntVector EVEN_INT_0, ODD_INT_0;
 
     static {
         int n = I.length(), parts = 16 / n;
         LANE_IN_HALF = IntVector.fromArray(I, java.util.stream.IntStream.range(0, n).map(l -> l % 8).toArray(), 0);
         EVEN_INT = new IntVector[parts];
         ODD_INT = new IntVector[parts];
-        EVEN_OF_4 = IntVector.fromArray(I, java.util.stream.IntStream.range(0, n).map(l -> Q5_KX4.fifthInt(l, 0)).toArray(), 0);
-        ODD_OF_4 = IntVector.fromArray(I, java.util.stream.IntStream.range(0, n).map(l -> Q5_KX4.fifthInt(l, 1)).toArray(), 0);
         for (int p = 0; p < parts; p++) {
             int part = p;
-            EVEN_INT[p] = IntVector.fromArray(I, java.util.stream.IntStream.range(0, n).map(l -> n - 4 + Q5_KX4.fifthInt(n * part + l, 0)).toArray(), 0);
-            ODD_INT[p] = IntVector.fromArray(I, java.util.stream.IntStream.range(0, n).map(l -> n - 4 + Q5_KX4.fifthInt(n * part + l, 1)).toArray(), 0);
+            EVEN_INT[p] = IntVector.fromArray(I, java.util.stream.IntStream.range(0, n).map(l -> Q5_KX4.fifthInt(n * part + l, 0)).toArray(), 0);
+            ODD_INT[p] = IntVector.fromArray(I, java.util.stream.IntStream.range(0, n).map(l -> Q5_KX4.fifthInt(n * part + l, 1)).toArray(), 0);
         }
+        EVEN_INT_0 = EVEN_INT[0];
+        ODD_INT_0 = ODD_INT[0];
     }
 
     private Q5_KX4MatVec() {
@@ -112,8 +112,8 @@ final class Q5_KX4MatVec {
                 IntVector fa = (IntVector) IntVector.fromMemorySegment(IntVector.SPECIES_128, w, ga + FIFTH, ByteOrder.LITTLE_ENDIAN).reinterpretShape(I, 0);
                 IntVector fb = (IntVector) IntVector.fromMemorySegment(IntVector.SPECIES_128, w, gb + FIFTH, ByteOrder.LITTLE_ENDIAN).reinterpretShape(I, 0);
                 long xh = xo + part;
-                IntVector qa = v.and(0x0F0F0F0F).or(EVEN_OF_4.selectFrom(fa).lanewise(VectorOperators.LSHR, LANE_IN_HALF).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
-                IntVector qb = u.and(0x0F0F0F0F).or(EVEN_OF_4.selectFrom(fb).lanewise(VectorOperators.LSHR, LANE_IN_HALF).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
+                IntVector qa = v.and(0x0F0F0F0F).or(EVEN_INT_0.selectFrom(fa).lanewise(VectorOperators.LSHR, LANE_IN_HALF).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
+                IntVector qb = u.and(0x0F0F0F0F).or(EVEN_INT_0.selectFrom(fb).lanewise(VectorOperators.LSHR, LANE_IN_HALF).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
                 FloatVector x = FloatVector.fromMemorySegment(F, xp, xh, ByteOrder.LITTLE_ENDIAN);
                 FloatVector t = ((FloatVector) qa.and(m0).convertShape(VectorOperators.I2F, F, 0)).mul(x);
                 FloatVector s = ((FloatVector) qb.and(m0).convertShape(VectorOperators.I2F, F, 0)).mul(x);
@@ -126,8 +126,8 @@ final class Q5_KX4MatVec {
                 x = FloatVector.fromMemorySegment(F, xp, xh + 384, ByteOrder.LITTLE_ENDIAN);
                 t = ((FloatVector) qa.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
                 s = ((FloatVector) qb.and(m3).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
-                qa = v.lanewise(VectorOperators.LSHR, 4).and(0x0F0F0F0F).or(ODD_OF_4.selectFrom(fa).lanewise(VectorOperators.LSHR, LANE_IN_HALF).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
-                qb = u.lanewise(VectorOperators.LSHR, 4).and(0x0F0F0F0F).or(ODD_OF_4.selectFrom(fb).lanewise(VectorOperators.LSHR, LANE_IN_HALF).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
+                qa = v.lanewise(VectorOperators.LSHR, 4).and(0x0F0F0F0F).or(ODD_INT_0.selectFrom(fa).lanewise(VectorOperators.LSHR, LANE_IN_HALF).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
+                qb = u.lanewise(VectorOperators.LSHR, 4).and(0x0F0F0F0F).or(ODD_INT_0.selectFrom(fb).lanewise(VectorOperators.LSHR, LANE_IN_HALF).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
                 x = FloatVector.fromMemorySegment(F, xp, xh + 64, ByteOrder.LITTLE_ENDIAN);
                 t = ((FloatVector) qa.and(m0).convertShape(VectorOperators.I2F, F, 0)).fma(x, t);
                 s = ((FloatVector) qb.and(m0).convertShape(VectorOperators.I2F, F, 0)).fma(x, s);
@@ -223,7 +223,7 @@ final class Q5_KX4MatVec {
             long go = Q5_KX4.groupOffset(rows, cols, r, g);
             for (int part = 0; part < 16 / n; part++) {
                 IntVector v = IntVector.fromMemorySegment(I, w, go + 4L * n * part, ByteOrder.LITTLE_ENDIAN);
-                IntVector fifths = IntVector.fromMemorySegment(I, w, go + FIFTH + 16 - 4L * n, ByteOrder.LITTLE_ENDIAN);
+                IntVector fifths = (IntVector) IntVector.fromMemorySegment(IntVector.SPECIES_128, w, go + FIFTH, ByteOrder.LITTLE_ENDIAN).reinterpretShape(I, 0);
                 IntVector even = EVEN_INT[part].selectFrom(fifths).lanewise(VectorOperators.LSHR, LANE_IN_HALF);
                 IntVector odd = ODD_INT[part].selectFrom(fifths).lanewise(VectorOperators.LSHR, LANE_IN_HALF);
                 IntVector sc = IntVector.fromMemorySegment(I, w, go + SCALES + (long) n * (part + 1) - 4L * n, ByteOrder.LITTLE_ENDIAN);
